@@ -1,0 +1,61 @@
+//! Command-line configuration.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+pub const DEMO_CLIENT_ID: &str = "sf-emulator-client";
+pub const DEMO_CLIENT_SECRET: &str = "sf-emulator-secret";
+pub const DEMO_REFRESH_TOKEN: &str = "sf-emulator-refresh";
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "sf-emulator",
+    version,
+    about = "Local, deterministic emulator of the Salesforce REST API"
+)]
+pub struct Config {
+    /// TCP port on 127.0.0.1 (0 = pick a free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Seed of the generated org data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Size factor: 1000·K opportunities, 200·K accounts, ...
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Daily API request allocation reported in Sforce-Limit-Info and /limits.
+    #[arg(long, default_value_t = 100_000)]
+    pub api_limit: u64,
+    /// PEM public key that verifies JWT-bearer assertions (RS256).
+    #[arg(long)]
+    pub jwt_public_key: Option<PathBuf>,
+    /// OAuth client id (consumer key) the org accepts.
+    #[arg(long, default_value = DEMO_CLIENT_ID)]
+    pub client_id: String,
+    /// OAuth client secret the org accepts.
+    #[arg(long, default_value = DEMO_CLIENT_SECRET)]
+    pub client_secret: String,
+    /// Refresh token the org accepts.
+    #[arg(long, default_value = DEMO_REFRESH_TOKEN)]
+    pub refresh_token: String,
+    /// Load extra object metadata from real describe JSON files in this directory
+    /// (values are generated per field type).
+    #[arg(long)]
+    pub describe_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 0,
+            seed: 42,
+            scale: 1.0,
+            api_limit: 100_000,
+            jwt_public_key: None,
+            client_id: DEMO_CLIENT_ID.into(),
+            client_secret: DEMO_CLIENT_SECRET.into(),
+            refresh_token: DEMO_REFRESH_TOKEN.into(),
+            describe_dir: None,
+        }
+    }
+}

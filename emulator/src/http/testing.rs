@@ -1,0 +1,106 @@
+//! Test-only endpoints under `/__emulator/` (no auth): request log, session expiry,
+//! recycle-bin purge, data dumps, counters.
+
+use super::{lock, read, write, Req, Resp};
+use crate::error::ApiError;
+use crate::render::write_dump_record;
+use crate::state::AppState;
+use crate::store::RowState;
+use crate::value::RecordRef;
+use crate::writes;
+use serde_json::json;
+use std::sync::atomic::Ordering;
+
+pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
+    let m = req.method.as_str();
+    let rest = rest.trim_end_matches('/');
+    match (m, rest) {
+        ("GET", "requests") => {
+            let log = lock(&state.log);
+            Resp::json(200, serde_json::to_vec(&*log).unwrap_or_default())
+        }
+        ("DELETE", "requests") => {
+            lock(&state.log).clear();
+            Resp::empty(204)
+        }
+        ("POST", "expire-sessions") => {
+            lock(&state.sessions).clear();
+            lock(&state.cursors).clear();
+            Resp::empty(204)
+        }
+        ("POST", "purge-recycle-bin") => {
+            let mut org = write(&state.org);
+            let obj = match req.param("object") {
+                Some(name) => match org.schema.object_index(name) {
+                    Some(i) => Some(i),
+                    None => return Resp::error(&ApiError::not_found()),
+                },
+                None => None,
+            };
+            let purged = writes::purge(&mut org, obj);
+            Resp::value(200, &json!({"purged": purged}))
+        }
+        ("POST", "api-usage") => {
+            // Sets the API request counter (to test limit exhaustion).
+            let used = req.param("used").and_then(|v| v.parse().ok()).unwrap_or(0);
+            state.api_used.store(used, Ordering::SeqCst);
+            Resp::value(200, &json!({"used": used, "max": state.cfg.api_limit}))
+        }
+        ("GET", "stats") => {
+            let org = read(&state.org);
+            let records: serde_json::Map<String, serde_json::Value> = org
+                .schema
+                .objects
+                .iter()
+                .zip(org.tables.iter())
+                .map(|(o, t)| (o.name.clone(), json!(t.live_count())))
+                .collect();
+            Resp::value(
+                200,
+                &json!({
+                    "apiCalls": state.api_used.load(Ordering::SeqCst),
+                    "apiLimit": state.cfg.api_limit,
+                    "sessions": lock(&state.sessions).len(),
+                    "openCursors": lock(&state.cursors).open_count(),
+                    "requests": lock(&state.log).len(),
+                    "records": records,
+                }),
+            )
+        }
+        ("GET", r) if r.starts_with("dump/") => {
+            let org = read(&state.org);
+            let Some(obj) = org.schema.object_index(&r["dump/".len()..]) else {
+                return Resp::error(&ApiError::not_found());
+            };
+            let include_deleted = req.param("include_deleted").is_some_and(|v| v == "true");
+            let mut out = Vec::with_capacity(org.tables[obj].rows.len() * 300);
+            out.push(b'[');
+            let mut first = true;
+            for (row, r) in org.tables[obj].rows.iter().enumerate() {
+                let visible = match r.state {
+                    RowState::Live => true,
+                    RowState::Deleted => include_deleted,
+                    RowState::Purged => false,
+                };
+                if !visible {
+                    continue;
+                }
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write_dump_record(
+                    &mut out,
+                    &org,
+                    RecordRef {
+                        obj: obj as u16,
+                        row: row as u32,
+                    },
+                );
+            }
+            out.push(b']');
+            Resp::json(200, out)
+        }
+        _ => Resp::error(&ApiError::not_found()),
+    }
+}

@@ -1,0 +1,634 @@
+//! The emulated org's objects, with real API names, types and describe attributes taken from
+//! real describe responses (see /work/shared/fixtures/salesforce/).
+
+use super::{FieldMeta as F, FieldType as T, ObjectMeta, Schema};
+
+pub const STAGES: &[(&str, i64, bool, bool, &str)] = &[
+    // (StageName, Probability, IsClosed, IsWon, ForecastCategoryName)
+    ("Prospecting", 10, false, false, "Pipeline"),
+    ("Qualification", 10, false, false, "Pipeline"),
+    ("Needs Analysis", 20, false, false, "Pipeline"),
+    ("Value Proposition", 50, false, false, "Pipeline"),
+    ("Id. Decision Makers", 60, false, false, "Pipeline"),
+    ("Perception Analysis", 70, false, false, "Best Case"),
+    ("Proposal/Price Quote", 75, false, false, "Best Case"),
+    ("Negotiation/Review", 90, false, false, "Commit"),
+    ("Closed Won", 100, true, true, "Closed"),
+    ("Closed Lost", 0, true, false, "Omitted"),
+];
+
+pub const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "JPY", "CAD", "CHF"];
+pub const INDUSTRIES: &[&str] = &[
+    "Agriculture",
+    "Apparel",
+    "Banking",
+    "Biotechnology",
+    "Chemicals",
+    "Communications",
+    "Construction",
+    "Consulting",
+    "Education",
+    "Electronics",
+    "Energy",
+    "Engineering",
+    "Entertainment",
+    "Environmental",
+    "Finance",
+    "Food & Beverage",
+    "Government",
+    "Healthcare",
+    "Hospitality",
+    "Insurance",
+    "Machinery",
+    "Manufacturing",
+    "Media",
+    "Not For Profit",
+    "Recreation",
+    "Retail",
+    "Shipping",
+    "Technology",
+    "Telecommunications",
+    "Transportation",
+    "Utilities",
+    "Other",
+];
+pub const LEAD_SOURCES: &[&str] = &[
+    "Web",
+    "Phone Inquiry",
+    "Partner Referral",
+    "Purchased List",
+    "Other",
+];
+pub const GEOCODE_ACCURACY: &[&str] = &[
+    "Address",
+    "NearAddress",
+    "Block",
+    "Street",
+    "ExtendedZip",
+    "Zip",
+    "Neighborhood",
+    "City",
+    "County",
+    "State",
+    "Unknown",
+];
+pub const SALUTATIONS: &[&str] = &["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."];
+pub const RATINGS: &[&str] = &["Hot", "Warm", "Cold"];
+pub const WHAT_TARGETS: &[&str] = &[
+    "Account",
+    "Asset",
+    "Campaign",
+    "Case",
+    "Contract",
+    "Invoice__c",
+    "Opportunity",
+    "Order",
+    "Product2",
+    "Solution",
+];
+
+fn id(label: &str) -> F {
+    F::new("Id", label, T::Id)
+}
+
+fn is_deleted() -> F {
+    F::new("IsDeleted", "Deleted", T::Boolean).readonly()
+}
+
+fn owner(targets: &[&str], label: &str) -> F {
+    F::new("OwnerId", label, T::Reference)
+        .refs(targets, "Owner")
+        .required()
+        .defaulted()
+}
+
+fn currency_iso(label: &str) -> F {
+    F::new("CurrencyIsoCode", label, T::Picklist)
+        .len(3)
+        .picklist(CURRENCIES)
+        .default_pick("USD")
+        .restricted()
+}
+
+fn audit() -> Vec<F> {
+    vec![
+        F::new("CreatedDate", "Created Date", T::DateTime)
+            .readonly()
+            .required()
+            .defaulted(),
+        F::new("CreatedById", "Created By ID", T::Reference)
+            .refs(&["User"], "CreatedBy")
+            .readonly()
+            .required()
+            .defaulted(),
+        F::new("LastModifiedDate", "Last Modified Date", T::DateTime)
+            .readonly()
+            .required()
+            .defaulted(),
+        F::new("LastModifiedById", "Last Modified By ID", T::Reference)
+            .refs(&["User"], "LastModifiedBy")
+            .readonly()
+            .required()
+            .defaulted(),
+        F::new("SystemModstamp", "System Modstamp", T::DateTime)
+            .readonly()
+            .required()
+            .defaulted(),
+    ]
+}
+
+/// Street/City/State/PostalCode/Country/Latitude/Longitude/GeocodeAccuracy + the compound.
+fn address(prefix: &str, label: &str, compound: &str) -> Vec<F> {
+    let n = |s: &str| format!("{prefix}{s}");
+    let l = |s: &str| {
+        if label.is_empty() {
+            s.to_string()
+        } else {
+            format!("{label} {s}")
+        }
+    };
+    vec![
+        F::new(&n("Street"), &l("Street"), T::Textarea)
+            .len(255)
+            .compound(compound),
+        F::new(&n("City"), &l("City"), T::String)
+            .len(40)
+            .compound(compound),
+        F::new(&n("State"), &l("State/Province"), T::String)
+            .len(80)
+            .compound(compound),
+        F::new(&n("PostalCode"), &l("Zip/Postal Code"), T::String)
+            .len(20)
+            .compound(compound),
+        F::new(&n("Country"), &l("Country"), T::String)
+            .len(80)
+            .compound(compound),
+        F::new(&n("Latitude"), &l("Latitude"), T::Double)
+            .num(18, 15)
+            .compound(compound),
+        F::new(&n("Longitude"), &l("Longitude"), T::Double)
+            .num(18, 15)
+            .compound(compound),
+        F::new(&n("GeocodeAccuracy"), &l("Geocode Accuracy"), T::Picklist)
+            .len(40)
+            .picklist(GEOCODE_ACCURACY)
+            .compound(compound),
+        F::new(compound, l("Address").trim(), T::Address),
+    ]
+}
+
+fn description(label: &str) -> F {
+    F::new("Description", label, T::Textarea).len(32000)
+}
+
+fn person_name() -> Vec<F> {
+    vec![
+        F::new("LastName", "Last Name", T::String)
+            .len(80)
+            .required()
+            .compound("Name"),
+        F::new("FirstName", "First Name", T::String)
+            .len(40)
+            .compound("Name"),
+        F::new("Salutation", "Salutation", T::Picklist)
+            .len(40)
+            .picklist(SALUTATIONS)
+            .compound("Name"),
+        F::new("Name", "Full Name", T::String)
+            .len(121)
+            .readonly()
+            .required()
+            .name_field(),
+    ]
+}
+
+fn user() -> ObjectMeta {
+    let mut f = vec![
+        id("User ID"),
+        F::new("Username", "Username", T::String).len(80).required(),
+        F::new("LastName", "Last Name", T::String)
+            .len(80)
+            .required()
+            .compound("Name"),
+        F::new("FirstName", "First Name", T::String)
+            .len(40)
+            .compound("Name"),
+        F::new("Name", "Full Name", T::String)
+            .len(121)
+            .readonly()
+            .required()
+            .name_field(),
+        F::new("CompanyName", "Company Name", T::String).len(80),
+        F::new("Division", "Division", T::String).len(80),
+        F::new("Department", "Department", T::String).len(80),
+        F::new("Title", "Title", T::String).len(80),
+    ];
+    f.extend(address("", "", "Address"));
+    f.extend([
+        F::new("Email", "Email", T::Email).len(128).required(),
+        F::new("Phone", "Phone", T::Phone),
+        F::new("MobilePhone", "Mobile", T::Phone),
+        F::new("Alias", "Alias", T::String).len(8).required(),
+        F::new("IsActive", "Active", T::Boolean),
+        F::new("TimeZoneSidKey", "Time Zone", T::Picklist)
+            .len(40)
+            .picklist(&[
+                "America/Los_Angeles",
+                "America/New_York",
+                "Europe/London",
+                "Europe/Berlin",
+                "Asia/Tokyo",
+                "Pacific/Auckland",
+            ])
+            .required()
+            .restricted(),
+        F::new("LocaleSidKey", "Locale", T::Picklist)
+            .len(40)
+            .picklist(&["en_US", "en_GB", "de_DE", "fr_FR", "ja_JP"])
+            .required()
+            .restricted(),
+        F::new("LanguageLocaleKey", "Language", T::Picklist)
+            .len(40)
+            .picklist(&["en_US", "de", "fr", "ja"])
+            .required()
+            .restricted(),
+        F::new("EmailEncodingKey", "Email Encoding", T::Picklist)
+            .len(40)
+            .picklist(&["UTF-8", "ISO-8859-1"])
+            .required()
+            .restricted(),
+        F::new("ManagerId", "Manager ID", T::Reference).refs(&["User"], "Manager"),
+        F::new("LastLoginDate", "Last Login", T::DateTime).readonly(),
+        currency_iso("Default Currency ISO Code"),
+    ]);
+    f.extend(audit());
+    f[1].unique = true;
+    f[1].id_lookup = true;
+    ObjectMeta::new("User", "User", "Users", "005", f)
+}
+
+fn account() -> ObjectMeta {
+    let mut f = vec![
+        id("Account ID"),
+        is_deleted(),
+        F::new("Name", "Account Name", T::String)
+            .required()
+            .name_field()
+            .extra("switchablepersonname"),
+        F::new("Type", "Account Type", T::Picklist)
+            .len(40)
+            .picklist(&[
+                "Prospect",
+                "Customer - Direct",
+                "Customer - Channel",
+                "Channel Partner / Reseller",
+                "Installation Partner",
+                "Technology Partner",
+                "Other",
+            ]),
+        F::new("ParentId", "Parent Account ID", T::Reference).refs(&["Account"], "Parent"),
+    ];
+    f.extend(address("Billing", "Billing", "BillingAddress"));
+    f.extend(address("Shipping", "Shipping", "ShippingAddress"));
+    f.extend([
+        F::new("Phone", "Account Phone", T::Phone),
+        F::new("Fax", "Account Fax", T::Phone),
+        F::new("AccountNumber", "Account Number", T::String).len(40),
+        F::new("Website", "Website", T::Url),
+        F::new("Industry", "Industry", T::Picklist)
+            .len(40)
+            .picklist(INDUSTRIES),
+        F::new("AnnualRevenue", "Annual Revenue", T::Currency).num(18, 0),
+        F::new("NumberOfEmployees", "Employees", T::Int).digits(8),
+        F::new("Ownership", "Ownership", T::Picklist)
+            .len(40)
+            .picklist(&["Public", "Private", "Subsidiary", "Other"]),
+        F::new("TickerSymbol", "Ticker Symbol", T::String).len(20),
+        description("Account Description"),
+        F::new("Rating", "Account Rating", T::Picklist)
+            .len(40)
+            .picklist(RATINGS),
+        F::new("Site", "Account Site", T::String).len(80),
+        currency_iso("Account Currency"),
+        owner(&["User"], "Owner ID"),
+    ]);
+    f.extend(audit());
+    f.extend([
+        F::new("LastActivityDate", "Last Activity", T::Date).readonly(),
+        F::new("AccountSource", "Account Source", T::Picklist)
+            .len(40)
+            .picklist(LEAD_SOURCES),
+    ]);
+    ObjectMeta::new("Account", "Account", "Accounts", "001", f)
+}
+
+fn contact() -> ObjectMeta {
+    let mut f = vec![
+        id("Contact ID"),
+        is_deleted(),
+        F::new("AccountId", "Account ID", T::Reference).refs(&["Account"], "Account"),
+    ];
+    f.extend(person_name());
+    f.extend(address("Mailing", "Mailing", "MailingAddress"));
+    f.extend([
+        F::new("Phone", "Business Phone", T::Phone),
+        F::new("MobilePhone", "Mobile Phone", T::Phone),
+        F::new("ReportsToId", "Reports To ID", T::Reference).refs(&["Contact"], "ReportsTo"),
+        F::new("Email", "Email", T::Email),
+        F::new("Title", "Title", T::String).len(128),
+        F::new("Department", "Department", T::String).len(80),
+        F::new("LeadSource", "Lead Source", T::Picklist).picklist(LEAD_SOURCES),
+        F::new("Birthdate", "Birthdate", T::Date),
+        description("Contact Description"),
+        currency_iso("Contact Currency"),
+        owner(&["User"], "Owner ID"),
+    ]);
+    f.extend(audit());
+    f.extend([
+        F::new("LastActivityDate", "Last Activity", T::Date).readonly(),
+        F::new("IsEmailBounced", "Is Email Bounced", T::Boolean).readonly(),
+    ]);
+    ObjectMeta::new("Contact", "Contact", "Contacts", "003", f)
+}
+
+fn opportunity() -> ObjectMeta {
+    let stage_names: Vec<&str> = STAGES.iter().map(|s| s.0).collect();
+    let mut f = vec![
+        id("Opportunity ID"),
+        is_deleted(),
+        F::new("AccountId", "Account ID", T::Reference).refs(&["Account"], "Account"),
+        F::new("IsPrivate", "Private", T::Boolean),
+        F::new("Name", "Name", T::String)
+            .len(120)
+            .required()
+            .name_field(),
+        description("Description"),
+        F::new("StageName", "Stage", T::Picklist)
+            .picklist(&stage_names)
+            .required(),
+        F::new("Amount", "Amount", T::Currency).num(18, 2),
+        F::new("Probability", "Probability (%)", T::Percent)
+            .num(3, 0)
+            .defaulted(),
+        F::new("ExpectedRevenue", "Expected Amount", T::Currency)
+            .num(18, 2)
+            .readonly(),
+        F::new("TotalOpportunityQuantity", "Quantity", T::Double).num(18, 2),
+        F::new("CloseDate", "Close Date", T::Date).required(),
+        F::new("Type", "Opportunity Type", T::Picklist).picklist(&[
+            "Existing Customer - Upgrade",
+            "Existing Customer - Replacement",
+            "Existing Customer - Downgrade",
+            "New Customer",
+        ]),
+        F::new("NextStep", "Next Step", T::String),
+        F::new("LeadSource", "Lead Source", T::Picklist).picklist(LEAD_SOURCES),
+        F::new("IsClosed", "Closed", T::Boolean).readonly(),
+        F::new("IsWon", "Won", T::Boolean).readonly(),
+        F::new("ForecastCategory", "Forecast Category", T::Picklist)
+            .len(40)
+            .picklist(&["Omitted", "Pipeline", "BestCase", "Forecast", "Closed"])
+            .readonly()
+            .required(),
+        F::new("ForecastCategoryName", "Forecast Category", T::Picklist)
+            .picklist(&["Omitted", "Pipeline", "Best Case", "Commit", "Closed"])
+            .defaulted(),
+        currency_iso("Opportunity Currency"),
+        owner(&["User"], "Owner ID"),
+    ];
+    f.extend(audit());
+    f.extend([
+        F::new("LastActivityDate", "Last Activity", T::Date).readonly(),
+        F::new("FiscalQuarter", "Fiscal Quarter", T::Int)
+            .digits(8)
+            .readonly()
+            .compound("Fiscal"),
+        F::new("FiscalYear", "Fiscal Year", T::Int)
+            .digits(8)
+            .readonly()
+            .compound("Fiscal"),
+        F::new("Fiscal", "Fiscal Period", T::String)
+            .len(6)
+            .readonly(),
+    ]);
+    ObjectMeta::new("Opportunity", "Opportunity", "Opportunities", "006", f)
+}
+
+fn lead() -> ObjectMeta {
+    let mut f = vec![id("Lead ID"), is_deleted()];
+    f.extend(person_name());
+    f.extend([
+        F::new("Title", "Title", T::String).len(128),
+        F::new("Company", "Company", T::String).required(),
+    ]);
+    f.extend(address("", "", "Address"));
+    f.extend([
+        F::new("Phone", "Phone", T::Phone),
+        F::new("MobilePhone", "Mobile Phone", T::Phone),
+        F::new("Email", "Email", T::Email),
+        F::new("Website", "Website", T::Url),
+        description("Description"),
+        F::new("LeadSource", "Lead Source", T::Picklist).picklist(LEAD_SOURCES),
+        F::new("Status", "Status", T::Picklist)
+            .picklist(&[
+                "Open - Not Contacted",
+                "Working - Contacted",
+                "Closed - Converted",
+                "Closed - Not Converted",
+            ])
+            .default_pick("Open - Not Contacted")
+            .required(),
+        F::new("Industry", "Industry", T::Picklist).picklist(INDUSTRIES),
+        F::new("Rating", "Rating", T::Picklist).picklist(RATINGS),
+        F::new("AnnualRevenue", "Annual Revenue", T::Currency).num(18, 0),
+        F::new("NumberOfEmployees", "Employees", T::Int).digits(8),
+        currency_iso("Lead Currency"),
+        owner(&["Group", "User"], "Owner ID"),
+        F::new("IsConverted", "Converted", T::Boolean).create_only(),
+        F::new("ConvertedDate", "Converted Date", T::Date).readonly(),
+        F::new("ConvertedAccountId", "Converted Account ID", T::Reference)
+            .refs(&["Account"], "ConvertedAccount")
+            .readonly(),
+        F::new("ConvertedContactId", "Converted Contact ID", T::Reference)
+            .refs(&["Contact"], "ConvertedContact")
+            .readonly(),
+        F::new(
+            "ConvertedOpportunityId",
+            "Converted Opportunity ID",
+            T::Reference,
+        )
+        .refs(&["Opportunity"], "ConvertedOpportunity")
+        .readonly(),
+        F::new("IsUnreadByOwner", "Unread By Owner", T::Boolean),
+    ]);
+    f.extend(audit());
+    f.push(F::new("LastActivityDate", "Last Activity", T::Date).readonly());
+    ObjectMeta::new("Lead", "Lead", "Leads", "00Q", f)
+}
+
+fn task() -> ObjectMeta {
+    let mut f = vec![
+        id("Activity ID"),
+        F::new("WhoId", "Name ID", T::Reference).refs(&["Contact", "Lead"], "Who"),
+        F::new("WhatId", "Related To ID", T::Reference).refs(WHAT_TARGETS, "What"),
+        F::new("Subject", "Subject", T::Combobox)
+            .picklist(&["Call", "Send Letter", "Send Quote", "Other", "Email"])
+            .name_field(),
+        F::new("ActivityDate", "Due Date Only", T::Date),
+        F::new("Status", "Status", T::Picklist)
+            .len(40)
+            .picklist(&[
+                "Not Started",
+                "In Progress",
+                "Completed",
+                "Waiting on someone else",
+                "Deferred",
+            ])
+            .default_pick("Not Started")
+            .required(),
+        F::new("Priority", "Priority", T::Picklist)
+            .len(40)
+            .picklist(&["High", "Normal", "Low"])
+            .default_pick("Normal")
+            .required(),
+        F::new("IsHighPriority", "High Priority", T::Boolean).readonly(),
+        owner(&["User"], "Assigned To ID"),
+        description("Description"),
+        is_deleted(),
+        F::new("AccountId", "Account ID", T::Reference)
+            .refs(&["Account"], "Account")
+            .readonly(),
+        F::new("IsClosed", "Closed", T::Boolean).readonly(),
+        currency_iso("Activity Currency"),
+    ];
+    f.extend(audit());
+    f.extend([
+        F::new("CallDurationInSeconds", "Call Duration", T::Int).digits(8),
+        F::new("CallType", "Call Type", T::Picklist)
+            .len(40)
+            .picklist(&["Internal", "Inbound", "Outbound"]),
+    ]);
+    f[1].polymorphic = true;
+    f[2].polymorphic = true;
+    ObjectMeta::new("Task", "Task", "Tasks", "00T", f)
+}
+
+fn event() -> ObjectMeta {
+    let mut f = vec![
+        id("Activity ID"),
+        F::new("WhoId", "Name ID", T::Reference).refs(&["Contact", "Lead"], "Who"),
+        F::new("WhatId", "Related To ID", T::Reference).refs(WHAT_TARGETS, "What"),
+        F::new("Subject", "Subject", T::Combobox)
+            .picklist(&["Call", "Email", "Meeting", "Send Letter/Quote", "Other"])
+            .name_field(),
+        F::new("Location", "Location", T::String),
+        F::new("IsAllDayEvent", "All-Day Event", T::Boolean),
+        F::new("ActivityDateTime", "Due Date Time", T::DateTime),
+        F::new("ActivityDate", "Due Date Only", T::Date),
+        F::new("DurationInMinutes", "Duration", T::Int).digits(8),
+        F::new("StartDateTime", "Start Date Time", T::DateTime),
+        F::new("EndDateTime", "End Date Time", T::DateTime),
+        F::new("EndDate", "End Date", T::Date).readonly(),
+        description("Description"),
+        F::new("AccountId", "Account ID", T::Reference)
+            .refs(&["Account"], "Account")
+            .readonly(),
+        owner(&["Calendar", "User"], "Assigned To ID"),
+        F::new("IsPrivate", "Private", T::Boolean),
+        F::new("ShowAs", "Show Time As", T::Picklist)
+            .len(40)
+            .picklist(&["Busy", "OutOfOffice", "Free"])
+            .default_pick("Busy"),
+        is_deleted(),
+        currency_iso("Activity Currency"),
+    ];
+    f.extend(audit());
+    ObjectMeta::new("Event", "Event", "Events", "00U", f)
+}
+
+fn invoice() -> ObjectMeta {
+    let mut f = vec![
+        id("Record ID"),
+        owner(&["Group", "User"], "Owner ID"),
+        is_deleted(),
+        F::new("Name", "Invoice Number", T::String)
+            .len(30)
+            .name_field()
+            .auto_number(),
+        currency_iso("Currency ISO Code"),
+    ];
+    f.extend(audit());
+    f.extend([
+        F::new("LastActivityDate", "Last Activity Date", T::Date).readonly(),
+        F::new("Account__c", "Account", T::Reference).refs(&["Account"], "Account__r"),
+        F::new("Opportunity__c", "Opportunity", T::Reference)
+            .refs(&["Opportunity"], "Opportunity__r"),
+        F::new("Amount__c", "Amount", T::Currency).num(16, 2),
+        F::new("Tax_Rate__c", "Tax Rate", T::Percent).num(5, 3),
+        F::new("Quantity__c", "Quantity", T::Double).num(14, 4),
+        // Custom "Number" fields are always type double in describe, even with scale 0.
+        F::new("Line_Count__c", "Line Count", T::Double).num(18, 0),
+        F::new("Is_Paid__c", "Is Paid", T::Boolean),
+        F::new("Due_Date__c", "Due Date", T::Date),
+        F::new("Paid_At__c", "Paid At", T::DateTime),
+        F::new("Reminder_Time__c", "Reminder Time", T::Time),
+        F::new("Status__c", "Status", T::Picklist)
+            .picklist(&["Draft", "Sent", "Paid", "Overdue", "Void"]),
+        F::new("Tags__c", "Tags", T::MultiPicklist)
+            .len(4099)
+            .picklist(&[
+                "Priority",
+                "Recurring",
+                "Discounted",
+                "International",
+                "Net30",
+                "Net60",
+            ]),
+        F::new("Notes__c", "Notes", T::Textarea).len(32768),
+        F::new("Contact_Email__c", "Contact Email", T::Email),
+        F::new("Phone__c", "Phone", T::Phone),
+        F::new("Website__c", "Website", T::Url),
+        F::new("Location__Latitude__s", "Location (Latitude)", T::Double)
+            .num(18, 15)
+            .compound("Location__c"),
+        F::new("Location__Longitude__s", "Location (Longitude)", T::Double)
+            .num(18, 15)
+            .compound("Location__c"),
+        F::new("Location__c", "Location", T::Location),
+        F::new("Memo__c", "Memo", T::String),
+    ]);
+    ObjectMeta::new("Invoice__c", "Invoice", "Invoices", "a01", f)
+}
+
+fn account_change_event() -> ObjectMeta {
+    let f = vec![
+        id("Change Event ID"),
+        F::new("ReplayId", "Replay ID", T::String).readonly(),
+        F::new("Name", "Account Name", T::String)
+            .readonly()
+            .name_field(),
+    ];
+    ObjectMeta::new(
+        "AccountChangeEvent",
+        "Change Event: Account",
+        "Change Event: Account",
+        "1CE",
+        f,
+    )
+    .not_queryable()
+}
+
+/// The built-in org schema.
+pub fn standard_schema() -> Schema {
+    Schema::new(vec![
+        user(),
+        account(),
+        contact(),
+        opportunity(),
+        lead(),
+        task(),
+        event(),
+        invoice(),
+        account_change_event(),
+    ])
+}

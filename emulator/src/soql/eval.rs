@@ -1,0 +1,285 @@
+//! Evaluates a compiled plan: reads field paths, applies Salesforce filter semantics
+//! (case-insensitive text, two-valued null handling), sorts, and applies OFFSET/LIMIT.
+
+use super::ast::CmpOp;
+use super::compile::{multi_value_set, Accessor, Filter, Leaf, LikeTok, Operand, Plan, Test};
+use crate::schema::FieldType;
+use crate::store::{Org, RowState};
+use crate::value::{RecordRef, Value};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// Reads a `Name` pseudo-object field (or a field by that name) from a concrete record.
+pub fn leaf_value<'o>(org: &'o Org, r: RecordRef, leaf: &Leaf) -> Cow<'o, Value> {
+    match leaf {
+        Leaf::Field(i) => Cow::Borrowed(org.value(r, *i)),
+        Leaf::Poly("Id") => Cow::Owned(Value::Ref(r)),
+        Leaf::Poly("Name") => Cow::Borrowed(org.display_name(r)),
+        Leaf::Poly("Type") => Cow::Owned(Value::str(&org.schema.objects[r.obj as usize].name)),
+        Leaf::Poly(name) => match org.schema.objects[r.obj as usize].field_index(name) {
+            Some(i) => Cow::Borrowed(org.value(r, i)),
+            None => Cow::Owned(Value::Null),
+        },
+    }
+}
+
+/// Follows the accessor's hops from `root`; Null when any lookup on the way is empty.
+pub fn read<'o>(org: &'o Org, root: RecordRef, acc: &Accessor) -> Cow<'o, Value> {
+    let mut r = root;
+    for &fk in &acc.hops {
+        match org.value(r, fk) {
+            Value::Ref(next)
+                if org
+                    .row(*next)
+                    .is_some_and(|row| row.state != RowState::Purged) =>
+            {
+                r = *next
+            }
+            _ => return Cow::Owned(Value::Null),
+        }
+    }
+    leaf_value(org, r, &acc.leaf)
+}
+
+/// Case-insensitive string ordering (Unicode lower-case folding).
+pub fn cmp_ci(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        for (p, q) in x.iter().zip(y.iter()) {
+            let o = p.to_ascii_lowercase().cmp(&q.to_ascii_lowercase());
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        return x.len().cmp(&y.len());
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
+/// Compares a field value with an already lower-cased operand.
+fn cmp_text_lower(value: &str, lower: &str) -> Ordering {
+    value
+        .chars()
+        .flat_map(char::to_lowercase)
+        .cmp(lower.chars())
+}
+
+fn cmp_scaled(a: i128, sa: u32, b: i128, sb: u32) -> Ordering {
+    let s = sa.max(sb);
+    let scale = |v: i128, from: u32| v.saturating_mul(10i128.saturating_pow(s - from));
+    scale(a, sa).cmp(&scale(b, sb))
+}
+
+fn id15(org: &Org, r: RecordRef) -> String {
+    let mut s = org.id_string(r);
+    s.truncate(15);
+    s
+}
+
+/// Compares a non-null field value with a non-null operand; None when incomparable.
+fn compare(org: &Org, v: &Value, acc: &Accessor, op: &Operand) -> Option<Ordering> {
+    Some(match (v, op) {
+        (Value::Str(s), Operand::Text(t)) => cmp_text_lower(s, t),
+        (Value::Str(s), Operand::Multi(set)) => multi_value_set(s).cmp(set),
+        (Value::Int(i), Operand::Num { mantissa, scale }) => {
+            cmp_scaled(*i as i128, 0, *mantissa, *scale)
+        }
+        (Value::Num(n), Operand::Num { mantissa, scale }) => {
+            cmp_scaled(*n as i128, acc.scale, *mantissa, *scale)
+        }
+        (Value::Date(a), Operand::Date(b)) => a.cmp(b),
+        (Value::DateTime(a), Operand::DateTime(b)) => a.cmp(b),
+        (Value::Time(a), Operand::Time(b)) => a.cmp(b),
+        (Value::Bool(a), Operand::Bool(b)) => a.cmp(b),
+        (Value::Ref(r), Operand::Id(target, text)) => match target {
+            Some(t) if t == r => Ordering::Equal,
+            _ => id15(org, *r)
+                .as_str()
+                .cmp(text.as_str())
+                .then(Ordering::Less),
+        },
+        _ => return None,
+    })
+}
+
+fn like(value: &str, pat: &[LikeTok]) -> bool {
+    let chars: Vec<char> = value.chars().flat_map(char::to_lowercase).collect();
+    // Iterative wildcard matching with backtracking to the last `%`.
+    let (mut s, mut p) = (0usize, 0usize);
+    let (mut star_p, mut star_s) = (None::<usize>, 0usize);
+    while s < chars.len() {
+        match pat.get(p) {
+            Some(LikeTok::AnyMany) => {
+                star_p = Some(p);
+                star_s = s;
+                p += 1;
+            }
+            Some(LikeTok::AnyOne) => {
+                s += 1;
+                p += 1;
+            }
+            Some(LikeTok::Char(c)) if *c == chars[s] => {
+                s += 1;
+                p += 1;
+            }
+            _ => match star_p {
+                Some(sp) => {
+                    p = sp + 1;
+                    star_s += 1;
+                    s = star_s;
+                }
+                None => return false,
+            },
+        }
+    }
+    pat[p.min(pat.len())..]
+        .iter()
+        .all(|t| matches!(t, LikeTok::AnyMany))
+}
+
+fn test(org: &Org, v: &Value, acc: &Accessor, t: &Test) -> bool {
+    let null = v.is_null();
+    match t {
+        Test::IsNull => null,
+        Test::NotNull => !null,
+        Test::BoolIs(b) => v.as_bool() == *b,
+        // For a null value `!=` is true and every other comparison false.
+        Test::Cmp(op, operand) => {
+            if null {
+                return *op == CmpOp::Ne;
+            }
+            if matches!(operand, Operand::Null) {
+                return false;
+            }
+            match compare(org, v, acc, operand) {
+                None => *op == CmpOp::Ne,
+                Some(o) => match op {
+                    CmpOp::Eq => o == Ordering::Equal,
+                    CmpOp::Ne => o != Ordering::Equal,
+                    CmpOp::Lt => o == Ordering::Less,
+                    CmpOp::Le => o != Ordering::Greater,
+                    CmpOp::Gt => o == Ordering::Greater,
+                    CmpOp::Ge => o != Ordering::Less,
+                },
+            }
+        }
+        Test::In { values, negated } => {
+            let hit = values.iter().any(|o| match o {
+                Operand::Null => null,
+                _ => !null && compare(org, v, acc, o) == Some(Ordering::Equal),
+            });
+            hit != *negated
+        }
+        Test::Like(p) => match v {
+            Value::Str(s) => like(s, p),
+            Value::Ref(r) => like(&org.id_string(*r), p),
+            _ => false,
+        },
+        Test::Includes { sets, excludes } => {
+            let Value::Str(s) = v else { return *excludes };
+            let have = multi_value_set(s);
+            let hit = sets
+                .iter()
+                .any(|need| need.iter().all(|n| have.contains(n)));
+            hit != *excludes
+        }
+    }
+}
+
+pub fn matches(org: &Org, root: RecordRef, f: &Filter) -> bool {
+    match f {
+        Filter::And(v) => v.iter().all(|f| matches(org, root, f)),
+        Filter::Or(v) => v.iter().any(|f| matches(org, root, f)),
+        Filter::Not(f) => !matches(org, root, f),
+        Filter::Pred(acc, t) => test(org, &read(org, root, acc), acc, t),
+    }
+}
+
+/// Total order of two non-null values of one field type (text case-insensitively).
+pub fn cmp_values(org: &Org, a: &Value, b: &Value, ftype: FieldType) -> Ordering {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) if ftype.is_text() || ftype == FieldType::String => {
+            cmp_ci(x, y).then_with(|| x.cmp(y))
+        }
+        (Value::Str(x), Value::Str(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Num(x), Value::Num(y)) => x.cmp(y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
+        (Value::Time(x), Value::Time(y)) => x.cmp(y),
+        (Value::Ref(x), Value::Ref(y)) => {
+            let px = &org.schema.objects[x.obj as usize].key_prefix;
+            let py = &org.schema.objects[y.obj as usize].key_prefix;
+            px.cmp(py).then(x.row.cmp(&y.row))
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+/// Runs the plan and returns the matching row indices, in result order.
+pub fn execute(org: &Org, plan: &Plan, include_deleted: bool) -> Vec<u32> {
+    let obj = plan.object as u16;
+    let table = &org.tables[plan.object];
+    let mut rows: Vec<u32> = table
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| match r.state {
+            RowState::Live => true,
+            RowState::Deleted => include_deleted,
+            RowState::Purged => false,
+        })
+        .map(|(i, _)| i as u32)
+        .filter(|&i| {
+            plan.filter
+                .as_ref()
+                .is_none_or(|f| matches(org, RecordRef { obj, row: i }, f))
+        })
+        .collect();
+    if !plan.order.is_empty() {
+        rows.sort_by(|&a, &b| {
+            for key in &plan.order {
+                let va = read(org, RecordRef { obj, row: a }, &key.acc);
+                let vb = read(org, RecordRef { obj, row: b }, &key.acc);
+                let o = match (va.is_null(), vb.is_null()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => {
+                        if key.nulls_first {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (false, true) => {
+                        if key.nulls_first {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
+                    (false, false) => {
+                        let o = cmp_values(org, &va, &vb, key.acc.ftype);
+                        if key.descending {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    }
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+    let offset = (plan.offset as usize).min(rows.len());
+    rows.drain(..offset);
+    if let Some(limit) = plan.limit {
+        rows.truncate(limit.min(usize::MAX as u64) as usize);
+    }
+    rows
+}

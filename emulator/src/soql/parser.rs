@@ -1,0 +1,405 @@
+//! Recursive-descent SOQL parser for the subset the FDW sends.
+
+use super::ast::*;
+use super::lexer::{tokenize, Tok, Token};
+use super::malformed;
+use crate::error::ApiError;
+
+const MAX_OFFSET: u64 = 2000;
+
+struct Parser<'q> {
+    q: &'q str,
+    toks: Vec<Token>,
+    i: usize,
+}
+
+/// Parses a complete SOQL statement.
+pub fn parse(q: &str) -> Result<Query, ApiError> {
+    let mut p = Parser {
+        q,
+        toks: tokenize(q)?,
+        i: 0,
+    };
+    let query = p.query()?;
+    if p.peek().tok != Tok::Eof {
+        return Err(p.unexpected());
+    }
+    Ok(query)
+}
+
+impl<'q> Parser<'q> {
+    fn peek(&self) -> &Token {
+        &self.toks[self.i.min(self.toks.len() - 1)]
+    }
+    fn unexpected(&self) -> ApiError {
+        let t = self.peek();
+        malformed(
+            self.q,
+            t.pos,
+            &format!("unexpected token: '{}'", t.display(self.q)),
+        )
+    }
+    fn eat_kw(&mut self, kw: &str) -> bool {
+        if self.peek().is_kw(kw) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect_kw(&mut self, kw: &str) -> Result<(), ApiError> {
+        if self.eat_kw(kw) {
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
+    }
+    fn expect(&mut self, tok: Tok) -> Result<(), ApiError> {
+        if self.peek().tok == tok {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    fn query(&mut self) -> Result<Query, ApiError> {
+        self.expect_kw("SELECT")?;
+        let select = self.select_list()?;
+        self.expect_kw("FROM")?;
+        let from = match self.peek().clone() {
+            Token {
+                tok: Tok::Ident(text),
+                pos,
+            } if !is_reserved(&text) => {
+                self.i += 1;
+                Name { text, pos }
+            }
+            _ => return Err(self.unexpected()),
+        };
+        let filter = if self.eat_kw("WHERE") {
+            Some(self.condition()?)
+        } else {
+            None
+        };
+        let mut order_by = vec![];
+        if self.eat_kw("ORDER") {
+            self.expect_kw("BY")?;
+            loop {
+                order_by.push(self.order_item()?);
+                if self.peek().tok != Tok::Comma {
+                    break;
+                }
+                self.i += 1;
+            }
+        }
+        let limit = if self.eat_kw("LIMIT") {
+            Some(self.integer()?.0)
+        } else {
+            None
+        };
+        let offset = if self.eat_kw("OFFSET") {
+            let (n, pos) = self.integer()?;
+            if n > MAX_OFFSET {
+                return Err(ApiError::bad_request(
+                    "NUMBER_OUTSIDE_VALID_RANGE",
+                    format!("Maximum SOQL offset allowed is {MAX_OFFSET}"),
+                ));
+            }
+            Some((n, pos))
+        } else {
+            None
+        };
+        Ok(Query {
+            select,
+            from,
+            filter,
+            order_by,
+            limit,
+            offset,
+        })
+    }
+
+    fn integer(&mut self) -> Result<(u64, usize), ApiError> {
+        match self.peek().clone() {
+            Token {
+                tok: Tok::Lit(Lit::Number { mantissa, scale: 0 }),
+                pos,
+            } if mantissa >= 0 => {
+                self.i += 1;
+                Ok((mantissa.min(u64::MAX as i128) as u64, pos))
+            }
+            _ => Err(self.unexpected()),
+        }
+    }
+
+    fn select_list(&mut self) -> Result<Vec<SelectItem>, ApiError> {
+        let mut items = vec![];
+        loop {
+            let t = self.peek().clone();
+            if t.is_kw("COUNT")
+                && self
+                    .toks
+                    .get(self.i + 1)
+                    .is_some_and(|n| n.tok == Tok::LParen)
+            {
+                self.i += 2;
+                if self.peek().tok != Tok::RParen {
+                    return Err(malformed(
+                        self.q,
+                        t.pos,
+                        "Aggregate functions other than COUNT() are not supported by sf-emulator",
+                    ));
+                }
+                self.i += 1;
+                items.push(SelectItem::CountAll(t.pos));
+            } else if t.is_kw("TYPEOF") || t.is_kw("FIELDS") || t.tok == Tok::LParen {
+                return Err(malformed(
+                    self.q,
+                    t.pos,
+                    &format!(
+                        "unexpected token: '{}' (not supported by sf-emulator)",
+                        t.display(self.q)
+                    ),
+                ));
+            } else {
+                items.push(SelectItem::Field(self.path()?));
+            }
+            if self.peek().tok != Tok::Comma {
+                break;
+            }
+            self.i += 1;
+        }
+        Ok(items)
+    }
+
+    fn path(&mut self) -> Result<Path, ApiError> {
+        let t = self.peek().clone();
+        let (first, pos) = match t.tok {
+            Tok::Ident(s) if !is_reserved(&s) => (s, t.pos),
+            _ => return Err(self.unexpected()),
+        };
+        self.i += 1;
+        let mut parts = vec![first];
+        while self.peek().tok == Tok::Dot {
+            self.i += 1;
+            match self.peek().tok.clone() {
+                Tok::Ident(s) => {
+                    self.i += 1;
+                    parts.push(s)
+                }
+                _ => return Err(self.unexpected()),
+            }
+        }
+        Ok(Path { parts, pos })
+    }
+
+    fn order_item(&mut self) -> Result<OrderItem, ApiError> {
+        let path = self.path()?;
+        let descending = if self.eat_kw("DESC") {
+            true
+        } else {
+            self.eat_kw("ASC");
+            false
+        };
+        let nulls_first = if self.eat_kw("NULLS") {
+            if self.eat_kw("FIRST") {
+                Some(true)
+            } else if self.eat_kw("LAST") {
+                Some(false)
+            } else {
+                return Err(self.unexpected());
+            }
+        } else {
+            None
+        };
+        Ok(OrderItem {
+            path,
+            descending,
+            nulls_first,
+        })
+    }
+
+    /// condition := term ((AND term)* | (OR term)*) — SOQL requires parentheses to mix AND/OR.
+    fn condition(&mut self) -> Result<Cond, ApiError> {
+        let first = self.term()?;
+        let op = if self.peek().is_kw("AND") {
+            "AND"
+        } else if self.peek().is_kw("OR") {
+            "OR"
+        } else {
+            return Ok(first);
+        };
+        let mut terms = vec![first];
+        while self.eat_kw(op) {
+            terms.push(self.term()?);
+            let other = if op == "AND" { "OR" } else { "AND" };
+            if self.peek().is_kw(other) {
+                return Err(self.unexpected());
+            }
+        }
+        Ok(if op == "AND" {
+            Cond::And(terms)
+        } else {
+            Cond::Or(terms)
+        })
+    }
+
+    fn term(&mut self) -> Result<Cond, ApiError> {
+        if self.eat_kw("NOT") {
+            return Ok(Cond::Not(Box::new(self.term()?)));
+        }
+        if self.peek().tok == Tok::LParen {
+            self.i += 1;
+            let c = self.condition()?;
+            self.expect(Tok::RParen)?;
+            return Ok(c);
+        }
+        let path = self.path()?;
+        let t = self.peek().clone();
+        if let Tok::Op(op) = t.tok {
+            self.i += 1;
+            let op = match op {
+                "=" => CmpOp::Eq,
+                "!=" => CmpOp::Ne,
+                "<" => CmpOp::Lt,
+                "<=" => CmpOp::Le,
+                ">" => CmpOp::Gt,
+                _ => CmpOp::Ge,
+            };
+            let value = self.literal()?;
+            return Ok(Cond::Cmp { path, op, value });
+        }
+        if self.eat_kw("LIKE") {
+            let pattern = self.literal()?;
+            return Ok(Cond::Like { path, pattern });
+        }
+        let negated = self.eat_kw("NOT");
+        if self.eat_kw("IN") {
+            let values = self.list()?;
+            return Ok(Cond::In {
+                path,
+                negated,
+                values,
+            });
+        }
+        if negated {
+            return Err(self.unexpected());
+        }
+        for (kw, excludes) in [("INCLUDES", false), ("EXCLUDES", true)] {
+            if self.eat_kw(kw) {
+                let values = self.list()?;
+                return Ok(Cond::Includes {
+                    path,
+                    excludes,
+                    values,
+                });
+            }
+        }
+        Err(self.unexpected())
+    }
+
+    fn list(&mut self) -> Result<Vec<LitAt>, ApiError> {
+        self.expect(Tok::LParen)?;
+        if self.peek().is_kw("SELECT") {
+            return Err(malformed(
+                self.q,
+                self.peek().pos,
+                "Semi-join sub-selects are not supported by sf-emulator",
+            ));
+        }
+        let mut values = vec![self.literal()?];
+        while self.peek().tok == Tok::Comma {
+            self.i += 1;
+            values.push(self.literal()?);
+        }
+        self.expect(Tok::RParen)?;
+        Ok(values)
+    }
+
+    fn literal(&mut self) -> Result<LitAt, ApiError> {
+        let t = self.peek().clone();
+        let lit = match t.tok {
+            Tok::Lit(l) => l,
+            Tok::Ident(s) if s.eq_ignore_ascii_case("null") => Lit::Null,
+            Tok::Ident(s) if s.eq_ignore_ascii_case("true") => Lit::Bool(true),
+            Tok::Ident(s) if s.eq_ignore_ascii_case("false") => Lit::Bool(false),
+            _ => return Err(self.unexpected()),
+        };
+        self.i += 1;
+        Ok(LitAt { lit, pos: t.pos })
+    }
+}
+
+fn is_reserved(word: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT",
+        "OFFSET", "NULL", "TRUE", "FALSE", "INCLUDES", "EXCLUDES", "ASC", "DESC", "NULLS",
+    ];
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_full_query() {
+        let q = parse(
+            "select Id, Account.Owner.Name FROM Opportunity WHERE (Amount > 10 or Name like 'a%') AND NOT StageName IN ('x','y') \
+             AND CloseDate >= 2024-01-01 ORDER BY Amount DESC NULLS LAST, Name LIMIT 5 OFFSET 10",
+        )
+        .unwrap();
+        assert_eq!(q.select.len(), 2);
+        assert_eq!(q.from.text, "Opportunity");
+        assert_eq!(q.order_by.len(), 2);
+        assert!(q.order_by[0].descending && q.order_by[0].nulls_first == Some(false));
+        assert_eq!(q.order_by[1].nulls_first, None);
+        assert_eq!(q.limit, Some(5));
+        assert_eq!(q.offset.map(|o| o.0), Some(10));
+        match q.filter.unwrap() {
+            Cond::And(terms) => {
+                assert_eq!(terms.len(), 3);
+                assert!(matches!(terms[1], Cond::Not(_)));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn count_and_not_in() {
+        let q = parse("SELECT COUNT() FROM Account WHERE Type NOT IN ('a', null)").unwrap();
+        assert_eq!(q.select, vec![SelectItem::CountAll(7)]);
+        assert!(matches!(q.filter, Some(Cond::In { negated: true, .. })));
+    }
+
+    #[test]
+    fn syntax_errors() {
+        let e = parse("SELECT Id FROM Account WHERE A = 1 AND B = 2 OR C = 3").unwrap_err();
+        assert_eq!(e.code, "MALFORMED_QUERY");
+        assert!(
+            e.message.contains("unexpected token: 'OR'"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("Column:46"), "{}", e.message);
+        let e = parse("SELECT Id FROM").unwrap_err();
+        assert!(e.message.contains("'<EOF>'"), "{}", e.message);
+        let e = parse("SELECT Id FROM Account LIMIT 5 garbage").unwrap_err();
+        assert!(
+            e.message.contains("unexpected token: 'garbage'"),
+            "{}",
+            e.message
+        );
+        let e = parse("SELECT Id FROM Account OFFSET 2001").unwrap_err();
+        assert_eq!(e.code, "NUMBER_OUTSIDE_VALID_RANGE");
+        assert!(parse("SELECT Id FROM Account OFFSET 2000").is_ok());
+        let e = parse("SELECT Id, FROM Account").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("\nSELECT Id, FROM Account\n           ^\nERROR at Row:1:Column:12\n"),
+            "{}",
+            e.message
+        );
+    }
+}

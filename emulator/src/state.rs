@@ -1,0 +1,104 @@
+//! Shared server state: the org behind a RwLock, sessions, cursors, request log, counters.
+
+use crate::config::Config;
+use crate::generator::{self, Sizes};
+use crate::query::Cursors;
+use crate::schema::{describe, standard::standard_schema, Schema};
+use crate::store::Org;
+use crate::value::RecordRef;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, RwLock};
+
+#[derive(Serialize, Clone, Debug)]
+pub struct LogEntry {
+    pub method: String,
+    pub path: String,
+    pub soql: Option<String>,
+    pub status: u16,
+    pub records: Option<usize>,
+}
+
+pub struct Session {
+    pub user: RecordRef,
+}
+
+pub struct AppState {
+    pub cfg: Config,
+    pub org: RwLock<Org>,
+    pub sessions: Mutex<HashMap<String, Session>>,
+    pub cursors: Mutex<Cursors>,
+    pub log: Mutex<Vec<LogEntry>>,
+    pub api_used: AtomicU64,
+    pub base_url: RwLock<String>,
+    pub jwt_key: Option<jsonwebtoken::DecodingKey>,
+    pub token_rng: Mutex<ChaCha8Rng>,
+}
+
+/// Standard objects plus any objects loaded from `--describe-dir` (same-named ones replace
+/// the built-in definition).
+pub fn build_schema(cfg: &Config) -> Result<Schema, String> {
+    let mut objects = standard_schema().objects;
+    if let Some(dir) = &cfg.describe_dir {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let json: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            let o = describe::object_from_describe(&json)
+                .ok_or_else(|| format!("{}: not an sObject describe", p.display()))?;
+            match objects
+                .iter()
+                .position(|x| x.name.eq_ignore_ascii_case(&o.name))
+            {
+                Some(i) => objects[i] = o,
+                None => objects.push(o),
+            }
+        }
+    }
+    Ok(Schema::new(objects))
+}
+
+impl AppState {
+    pub fn new(cfg: Config) -> Result<AppState, String> {
+        let schema = build_schema(&cfg)?;
+        let org = generator::generate(schema, cfg.seed, Sizes { scale: cfg.scale });
+        let jwt_key = match &cfg.jwt_public_key {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                Some(
+                    jsonwebtoken::DecodingKey::from_rsa_pem(&pem)
+                        .map_err(|e| format!("bad RSA public key: {e}"))?,
+                )
+            }
+            None => None,
+        };
+        let seed = crate::timeutil::wall_clock_ms() as u64 ^ std::process::id() as u64;
+        Ok(AppState {
+            cfg,
+            org: RwLock::new(org),
+            sessions: Mutex::new(HashMap::new()),
+            cursors: Mutex::new(Cursors::default()),
+            log: Mutex::new(Vec::new()),
+            api_used: AtomicU64::new(0),
+            base_url: RwLock::new(String::new()),
+            jwt_key,
+            token_rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+        })
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base_url.read().map(|s| s.clone()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,74 @@
+# Shared helpers for the demo and test scripts: a throwaway PostgreSQL cluster run as the
+# postgres user on a free port, and the sf-emulator. Source it; call cleanup on exit.
+
+PG_BIN=/usr/lib/postgresql/15/bin
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres "$@"; fi
+}
+
+# start_cluster DIR [extra postgresql.conf lines...]: sets PGHOST, PGPORT, PGUSER, PGDATABASE.
+start_cluster() {
+  local dir="$1"; shift
+  CLUSTER_DIR="$dir"
+  mkdir -p "$dir"
+  chown postgres: "$dir" 2>/dev/null || true
+  as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
+  PGPORT="$(free_port)"
+  {
+    echo "port = $PGPORT"
+    echo "listen_addresses = ''"
+    echo "unix_socket_directories = '$dir'"
+    echo "log_min_messages = warning"
+    echo "fsync = off"
+    for line in "$@"; do echo "$line"; done
+  } | as_postgres tee -a "$dir/data/postgresql.conf" >/dev/null
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+  export PGHOST="$dir" PGPORT PGUSER=postgres PGDATABASE=postgres
+}
+
+stop_cluster() {
+  if [ -n "${CLUSTER_DIR:-}" ] && [ -f "$CLUSTER_DIR/data/postmaster.pid" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+# start_emulator LOGFILE [flags...]: sets EMULATOR_PID and SF_EMULATOR_URL.
+start_emulator() {
+  local log="$1"; shift
+  "$ROOT/target/release/sf-emulator" --port 0 "$@" >"$log" 2>&1 &
+  EMULATOR_PID=$!
+  for _ in $(seq 1 600); do
+    if grep -q 'listening on' "$log" 2>/dev/null; then
+      SF_EMULATOR_URL="$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)"
+      export SF_EMULATOR_URL
+      return 0
+    fi
+    kill -0 "$EMULATOR_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "sf-emulator did not start:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+stop_emulator() {
+  if [ -n "${EMULATOR_PID:-}" ]; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+    EMULATOR_PID=
+  fi
+}
+
+# Builds the emulator and builds + installs the extension into the system PostgreSQL 15.
+build_and_install() {
+  (cd "$ROOT" && cargo build --release -p sf-emulator --quiet)
+  local sudo_flag=()
+  [ "$(id -u)" = 0 ] || sudo_flag=(--sudo)
+  (cd "$ROOT" && cargo pgrx install --release "${sudo_flag[@]}" --pg-config "$PG_BIN/pg_config" >/dev/null)
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test of the project: cargo unit tests (extension and emulator), then the SQL
+# regression suite against a real PostgreSQL 15 cluster with the extension installed and the
+# emulator running. Sets up what it needs and stops everything it started.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source scripts/lib.sh
+
+"$ROOT/scripts/setup.sh"
+
+TMP="$(mktemp -d /tmp/salesforce_fdw_test.XXXXXX)"
+chmod 755 "$TMP"
+cleanup() {
+  stop_cluster
+  stop_emulator
+  if [ "${KEEP_TMP:-}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+
+echo "== cargo unit tests"
+cargo test --workspace --lib --bins --tests 2>&1 | tee "$TMP/cargo-test.log" | grep -E '^(test result|running|error|failures|---- )|panicked' || true
+if ! grep -q '^test result' "$TMP/cargo-test.log" || grep -q '^test result: FAILED' "$TMP/cargo-test.log" || grep -q '^error' "$TMP/cargo-test.log"; then
+  echo "cargo tests failed" >&2
+  tail -50 "$TMP/cargo-test.log" >&2
+  exit 1
+fi
+unit_passed=$(grep -o '^test result: ok. [0-9]* passed' "$TMP/cargo-test.log" | awk '{s+=$4} END {print s+0}')
+
+echo "== build and install"
+build_and_install
+
+echo "== SQL regression tests"
+start_emulator "$TMP/emulator.log" --scale 10
+start_cluster "$TMP/pg"
+export SF_TEST_TMP="$TMP"
+schedule=(00_setup 01_scan 02_errors 03_plan_cache)
+set +e
+"$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
+  --host="$PGHOST" --port="$PGPORT" --user=postgres \
+  --inputdir="$ROOT/tests/regress" --outputdir="$TMP/regress" \
+  --dbname=salesforce_fdw_regress "${schedule[@]}" 2>&1 | tee "$TMP/regress.log"
+regress_status=${PIPESTATUS[0]}
+set -e
+if [ "$regress_status" != 0 ]; then
+  [ -f "$TMP/regress/regression.diffs" ] && head -200 "$TMP/regress/regression.diffs"
+  regress_failed=$(grep -cE '\.\.\. FAILED|FAILED' "$TMP/regress.log" || true)
+  echo "tests: $unit_passed unit passed, ${regress_failed} regression failed"
+  echo "$((unit_passed + ${#schedule[@]} - regress_failed)) passed, ${regress_failed} failed"
+  exit 1
+fi
+total=$((unit_passed + ${#schedule[@]}))
+echo "tests: $total passed, 0 failed"

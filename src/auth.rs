@@ -1,0 +1,340 @@
+//! OAuth 2.0 flows against the token endpoint, and a per-backend session cache.
+//! Nothing here formats a secret into an error: errors carry Salesforce's error code and
+//! description (which never echo credentials) and the login URL.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+use crate::error::{SfError, SfResult};
+use crate::options::AuthMethod;
+
+/// A logged-in session: where to call the API and with which token.
+#[derive(Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub instance_url: String,
+}
+
+/// Sessions of this backend, keyed by login URL + credentials, so each user mapping keeps its
+/// own Salesforce identity and a token is reused across queries.
+static SESSIONS: Mutex<Option<HashMap<u64, Session>>> = Mutex::new(None);
+
+pub fn cache_key(login_url: &str, method: &AuthMethod) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    login_url.hash(&mut hasher);
+    match method {
+        AuthMethod::RefreshToken {
+            client_id,
+            client_secret,
+            refresh_token,
+        } => ("refresh_token", client_id, client_secret, refresh_token).hash(&mut hasher),
+        AuthMethod::ClientCredentials {
+            client_id,
+            client_secret,
+        } => ("client_credentials", client_id, client_secret).hash(&mut hasher),
+        AuthMethod::JwtBearer {
+            client_id,
+            username,
+            private_key,
+        } => ("jwt_bearer", client_id, username, private_key).hash(&mut hasher),
+        AuthMethod::AccessToken {
+            access_token,
+            instance_url,
+        } => ("access_token", access_token, instance_url).hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
+pub fn cached_session(key: u64) -> Option<Session> {
+    SESSIONS.lock().ok()?.as_ref()?.get(&key).cloned()
+}
+
+pub fn store_session(key: u64, session: &Session) {
+    if let Ok(mut guard) = SESSIONS.lock() {
+        guard
+            .get_or_insert_with(HashMap::new)
+            .insert(key, session.clone());
+    }
+}
+
+pub fn forget_session(key: u64) {
+    if let Ok(mut guard) = SESSIONS.lock() {
+        if let Some(map) = guard.as_mut() {
+            map.remove(&key);
+        }
+    }
+}
+
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+#[derive(serde::Serialize)]
+struct JwtClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: String,
+    exp: u64,
+}
+
+fn is_generic_login_host(login_url: &str) -> bool {
+    let host = login_url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .to_ascii_lowercase();
+    host == "login.salesforce.com" || host == "test.salesforce.com"
+}
+
+/// The `aud` claim: Salesforce expects the production or sandbox login host, even when the
+/// token is requested from a My Domain URL; other hosts (a community, the emulator) are their
+/// own audience.
+pub fn jwt_audience(login_url: &str) -> String {
+    let host = login_url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .to_ascii_lowercase();
+    if host == "test.salesforce.com" || host.ends_with(".sandbox.my.salesforce.com") {
+        "https://test.salesforce.com".into()
+    } else if host == "login.salesforce.com" || host.ends_with(".my.salesforce.com") {
+        "https://login.salesforce.com".into()
+    } else {
+        login_url.to_string()
+    }
+}
+
+/// An RS256-signed JWT for the bearer flow, valid for three minutes.
+fn jwt_assertion(
+    login_url: &str,
+    client_id: &str,
+    username: &str,
+    private_key: &str,
+) -> SfResult<String> {
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.as_bytes()).map_err(|_| {
+        SfError::invalid_option(
+            "private_key",
+            "is not an RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)",
+        )
+    })?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let claims = JwtClaims {
+        iss: client_id,
+        sub: username,
+        aud: jwt_audience(login_url),
+        exp: now + 180,
+    };
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .map_err(|e| SfError::invalid_option("private_key", format!("cannot sign the JWT: {e}")))
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    instance_url: String,
+}
+
+#[derive(Deserialize)]
+struct TokenError {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+/// Logs in with the given method at the login URL's token endpoint.
+pub fn login(
+    http: &reqwest::blocking::Client,
+    login_url: &str,
+    method: &AuthMethod,
+) -> SfResult<Session> {
+    let form: Vec<(&str, String)> = match method {
+        AuthMethod::AccessToken {
+            access_token,
+            instance_url,
+        } => {
+            return Ok(Session {
+                access_token: access_token.clone(),
+                instance_url: instance_url
+                    .clone()
+                    .unwrap_or_else(|| login_url.to_string()),
+            });
+        }
+        AuthMethod::RefreshToken {
+            client_id,
+            client_secret,
+            refresh_token,
+        } => {
+            let mut form = vec![
+                ("grant_type", "refresh_token".to_string()),
+                ("client_id", client_id.clone()),
+                ("refresh_token", refresh_token.clone()),
+            ];
+            if let Some(secret) = client_secret {
+                form.push(("client_secret", secret.clone()));
+            }
+            form
+        }
+        AuthMethod::ClientCredentials { .. } if is_generic_login_host(login_url) => {
+            return Err(SfError::invalid_option(
+                "login_url",
+                format!("the client credentials flow needs the org's My Domain URL (https://<mydomain>.my.salesforce.com), not {login_url}"),
+            ));
+        }
+        AuthMethod::ClientCredentials {
+            client_id,
+            client_secret,
+        } => vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", client_id.clone()),
+            ("client_secret", client_secret.clone()),
+        ],
+        AuthMethod::JwtBearer {
+            client_id,
+            username,
+            private_key,
+        } => vec![
+            ("grant_type", JWT_BEARER_GRANT.to_string()),
+            (
+                "assertion",
+                jwt_assertion(login_url, client_id, username, private_key)?,
+            ),
+        ],
+    };
+    let url = format!("{login_url}/services/oauth2/token");
+    let response = http
+        .post(&url)
+        .header("Accept", "application/json")
+        .form(&form)
+        .send()
+        .map_err(|e| SfError::Unreachable {
+            url: url.clone(),
+            reason: describe_transport_error(&e),
+        })?;
+    let status = response.status();
+    let body = response.text().map_err(|e| SfError::Unreachable {
+        url: url.clone(),
+        reason: describe_transport_error(&e),
+    })?;
+    if status.is_success() {
+        let token: TokenResponse = serde_json::from_str(&body).map_err(|_| SfError::Protocol {
+            url: url.clone(),
+            reason: "the token response has no access_token/instance_url".into(),
+        })?;
+        Ok(Session {
+            access_token: token.access_token,
+            instance_url: token.instance_url.trim_end_matches('/').to_string(),
+        })
+    } else {
+        let parsed: Option<TokenError> = serde_json::from_str(&body).ok();
+        let (error, description) = match parsed {
+            Some(e) => (e.error, e.error_description),
+            None => (
+                format!("HTTP {}", status.as_u16()),
+                "the token endpoint refused the request".to_string(),
+            ),
+        };
+        Err(SfError::Auth {
+            login_url: login_url.to_string(),
+            error,
+            description,
+        })
+    }
+}
+
+/// A transport error in words, without the request body (which may hold credentials).
+pub fn describe_transport_error(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else if err.is_body() || err.is_decode() {
+        "could not read the response"
+    } else {
+        "request failed"
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        detail = inner.to_string();
+        source = inner.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_audience_follows_the_environment() {
+        assert_eq!(
+            jwt_audience("https://login.salesforce.com"),
+            "https://login.salesforce.com"
+        );
+        assert_eq!(
+            jwt_audience("https://test.salesforce.com"),
+            "https://test.salesforce.com"
+        );
+        assert_eq!(
+            jwt_audience("https://acme--uat.sandbox.my.salesforce.com"),
+            "https://test.salesforce.com"
+        );
+        assert_eq!(
+            jwt_audience("https://acme.my.salesforce.com"),
+            "https://login.salesforce.com"
+        );
+        assert_eq!(
+            jwt_audience("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn a_bad_private_key_is_named_without_its_value() {
+        let err = jwt_assertion(
+            "https://login.salesforce.com",
+            "cid",
+            "u@x",
+            "not-a-key-SECRET",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("\"private_key\""), "{err}");
+        assert!(!err.contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn sessions_are_cached_per_credentials() {
+        let a = AuthMethod::AccessToken {
+            access_token: "t1".into(),
+            instance_url: None,
+        };
+        let b = AuthMethod::AccessToken {
+            access_token: "t2".into(),
+            instance_url: None,
+        };
+        assert_ne!(cache_key("https://x", &a), cache_key("https://x", &b));
+        assert_ne!(cache_key("https://x", &a), cache_key("https://y", &a));
+        store_session(
+            cache_key("https://x", &a),
+            &Session {
+                access_token: "t1".into(),
+                instance_url: "https://i".into(),
+            },
+        );
+        assert!(cached_session(cache_key("https://x", &a)).is_some());
+        forget_session(cache_key("https://x", &a));
+        assert!(cached_session(cache_key("https://x", &a)).is_none());
+    }
+}

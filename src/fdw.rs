@@ -1,0 +1,169 @@
+//! The ForeignDataWrapper implementation: thin glue between Postgres (through
+//! supabase-wrappers' trait and macro, and our own scan callbacks) and the modules that talk to
+//! Salesforce. Read-only: no modify callbacks are installed.
+
+use std::collections::HashMap;
+
+use pgrx::pg_sys;
+use supabase_wrappers::prelude::*;
+
+use crate::client::SalesforceClient;
+use crate::error::{SfError, SfResult};
+use crate::options::{self, AuthMethod, OptionLevel, ServerOptions, TableOptions};
+use crate::scan::plan::{PlannedColumn, ScanPlan, TableColumn};
+use crate::scan::rows::{fill_row, RecordStream};
+use crate::types::PgKind;
+
+#[wrappers_fdw(
+    version = "0.1.0",
+    author = "salesforce_fdw developers",
+    website = "https://github.com/salesforce-fdw/salesforce_fdw",
+    error_type = "SfError"
+)]
+pub struct SalesforceFdw {
+    server: ForeignServer,
+    columns: Vec<PlannedColumn>,
+    stream: Option<RecordStream>,
+}
+
+impl SalesforceFdw {
+    /// Starts reading the rows of a planned scan as the given user mapping; `soql` None
+    /// means no row can match, and nothing is sent.
+    pub fn start_scan(
+        &mut self,
+        plan: &ScanPlan,
+        soql: Option<String>,
+        mapping: &HashMap<String, String>,
+    ) -> SfResult<()> {
+        let server_options = ServerOptions::from_map(&self.server.options)?;
+        let auth = AuthMethod::from_options(&self.server.options, mapping)?;
+        let client = SalesforceClient::new(server_options, auth)?;
+        self.columns = plan.columns.clone();
+        self.stream = Some(RecordStream::new(
+            client,
+            soql,
+            plan.all_rows,
+            plan.object.clone(),
+        ));
+        Ok(())
+    }
+
+    /// Restarts the scan, with a new SOQL when parameters changed (nested-loop rescans).
+    pub fn restart_scan(&mut self, soql: Option<String>) {
+        if let Some(stream) = self.stream.as_mut() {
+            stream.restart(soql);
+        }
+    }
+
+    /// Frees the HTTP client and the buffered page as soon as the scan ends.
+    pub fn finish_scan(&mut self) {
+        self.stream = None;
+    }
+}
+
+impl ForeignDataWrapper<SfError> for SalesforceFdw {
+    fn new(server: ForeignServer) -> Result<Self, SfError> {
+        // Validate early so a bad server option is reported before any network call.
+        ServerOptions::from_map(&server.options)?;
+        Ok(SalesforceFdw {
+            server,
+            columns: Vec::new(),
+            stream: None,
+        })
+    }
+
+    /// The framework's entry point, kept for completeness: plans from its arguments (no WHERE
+    /// pushdown) and starts with the current user's mapping. Our scan callbacks call
+    /// `start_scan` with a plan made at plan time instead.
+    fn begin_scan(
+        &mut self,
+        _quals: &[Qual],
+        columns: &[Column],
+        _sorts: &[Sort],
+        _limit: &Option<Limit>,
+        options: &HashMap<String, String>,
+    ) -> Result<(), SfError> {
+        let table = TableOptions::from_map(options, "foreign table")?;
+        let table_columns: Vec<TableColumn> = columns
+            .iter()
+            .map(|c| TableColumn {
+                attnum: c.num as i16,
+                name: c.name.clone(),
+                type_name: format!("oid {}", c.type_oid.to_u32()),
+                type_oid: c.type_oid,
+                kind: PgKind::from_oid(c.type_oid),
+                field: None,
+            })
+            .collect();
+        let needed: Vec<i16> = table_columns.iter().map(|c| c.attnum).collect();
+        let plan = ScanPlan::build(
+            self.server.server_oid.to_u32(),
+            "foreign table",
+            &table,
+            &table_columns,
+            &needed,
+        )?;
+        let mapping = crate::scan::catalog::user_mapping_options(
+            unsafe { pg_sys::GetUserId() },
+            self.server.server_oid,
+        );
+        let soql = plan.soql(&[]);
+        self.start_scan(&plan, soql, &mapping)
+    }
+
+    fn iter_scan(&mut self, row: &mut Row) -> Result<Option<()>, SfError> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(None);
+        };
+        match stream.next_record()? {
+            Some(record) => {
+                fill_row(&record, &self.columns, row)?;
+                Ok(Some(()))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn re_scan(&mut self) -> Result<(), SfError> {
+        if let Some(stream) = self.stream.as_mut() {
+            let soql = stream.soql().map(str::to_string);
+            stream.restart(soql);
+        }
+        Ok(())
+    }
+
+    fn end_scan(&mut self) -> Result<(), SfError> {
+        self.finish_scan();
+        Ok(())
+    }
+
+    fn fdw_routine_hook(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
+        crate::scan::install(routine);
+    }
+
+    fn validator(
+        options: Vec<Option<String>>,
+        catalog: Option<pg_sys::Oid>,
+    ) -> Result<(), SfError> {
+        let Some(catalog) = catalog else {
+            return Ok(());
+        };
+        let level = match catalog {
+            pg_sys::ForeignDataWrapperRelationId => OptionLevel::Wrapper,
+            pg_sys::ForeignServerRelationId => OptionLevel::Server,
+            pg_sys::UserMappingRelationId => OptionLevel::UserMapping,
+            pg_sys::ForeignTableRelationId => OptionLevel::Table,
+            pg_sys::AttributeRelationId => OptionLevel::Column,
+            _ => return Ok(()),
+        };
+        let pairs: Vec<(String, String)> = options
+            .into_iter()
+            .flatten()
+            .map(|entry| match entry.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (entry, String::new()),
+            })
+            .collect();
+        options::validate(level, &pairs)
+    }
+}

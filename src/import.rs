@@ -1,0 +1,1 @@
+//! IMPORT FOREIGN SCHEMA: Salesforce describe JSON -> CREATE FOREIGN TABLE statements.

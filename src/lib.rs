@@ -1,0 +1,31 @@
+//! salesforce_fdw: Salesforce objects as PostgreSQL foreign tables. Wiring only.
+
+use pgrx::prelude::*;
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod fdw;
+pub mod import;
+pub mod naming;
+pub mod options;
+pub mod pushdown;
+pub mod scan;
+pub mod soql;
+pub mod types;
+
+pub use error::SfError;
+
+pg_module_magic!();
+
+// CREATE EXTENSION creates the wrapper itself, as postgres_fdw does.
+extension_sql!(
+    r#"
+CREATE FOREIGN DATA WRAPPER salesforce_fdw
+  HANDLER salesforce_fdw_handler
+  VALIDATOR salesforce_fdw_validator;
+COMMENT ON FOREIGN DATA WRAPPER salesforce_fdw IS 'Salesforce objects as foreign tables (read-only)';
+"#,
+    name = "create_wrapper",
+    finalize
+);

@@ -1,0 +1,786 @@
+//! WHERE pushdown (DESIGN.md section 5): conditions Salesforce can evaluate, their SOQL, and
+//! whether that SOQL selects exactly the rows Postgres would keep or only a superset of them.
+//!
+//! The rule that keeps results right: a shipped condition may make Salesforce return more rows
+//! than match, never fewer. Conditions that are not exact stay in the local filter too, so
+//! Postgres removes the extra rows; exact ones are dropped from the local filter, and only a
+//! query whose conditions are all exact may push its LIMIT.
+//!
+//! Pure Rust: the Postgres expression trees are translated into `Cond` in `scan::deparse`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::soql::quote_string;
+
+/// A value from the query: a constant, or a parameter evaluated at execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// A finite number, in Postgres' text form (never with an exponent).
+    Number(String),
+    Text(String),
+    /// Days since 2000-01-01.
+    Date(i32),
+    /// Microseconds since 2000-01-01 00:00 UTC.
+    Timestamp(i64),
+    Array(Vec<Value>),
+    /// A value we cannot render (infinity, NaN, out-of-range dates...).
+    Unrenderable,
+    /// Stands for runtime parameter N (0-based) when showing a plan: rendered as `$N+1`.
+    Placeholder(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Operand {
+    Const(Value),
+    /// Index into the scan's runtime parameters (`fdw_exprs`).
+    Param(usize),
+}
+
+/// How a column's values compare, from its Postgres type. Only these classes are pushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldClass {
+    Number,
+    Text,
+    Bool,
+    Date,
+    DateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn from_pg(name: &str) -> Option<CmpOp> {
+        Some(match name {
+            "=" => CmpOp::Eq,
+            "<>" => CmpOp::Ne,
+            "<" => CmpOp::Lt,
+            "<=" => CmpOp::Le,
+            ">" => CmpOp::Gt,
+            ">=" => CmpOp::Ge,
+            _ => return None,
+        })
+    }
+
+    /// The operator with its operands swapped (`5 < x` is `x > 5`).
+    pub fn commuted(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            other => other,
+        }
+    }
+
+    fn soql(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Cond {
+    /// `field op value`.
+    Compare {
+        field: String,
+        class: FieldClass,
+        op: CmpOp,
+        value: Operand,
+    },
+    /// `field = ANY(array)` (IN), or `field <> ALL(array)` (NOT IN) when `negated`.
+    In {
+        field: String,
+        class: FieldClass,
+        values: Operand,
+        negated: bool,
+    },
+    /// `field IS NULL` / `IS NOT NULL`.
+    Null {
+        field: String,
+        is_null: bool,
+    },
+    /// `field [I]LIKE pattern` (Postgres pattern, backslash escapes).
+    Like {
+        field: String,
+        pattern: Operand,
+        case_insensitive: bool,
+    },
+    /// A boolean column as a condition: `where is_won`, `where not is_closed`.
+    BoolField {
+        field: String,
+        value: bool,
+    },
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+}
+
+/// SOQL for a condition, as a set of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Soql {
+    /// No restriction (every row).
+    All,
+    /// No row can match.
+    Nothing,
+    /// A SOQL condition; `exact` when it selects exactly the rows Postgres keeps.
+    Where { text: String, exact: bool },
+}
+
+/// Longest string literal SOQL accepts in a WHERE clause.
+const MAX_STRING_LITERAL: usize = 4000;
+/// Longest IN list we send, in characters of SOQL after URL encoding (the request line of a
+/// REST call must stay under 16 KB, with the rest of the query).
+pub const MAX_IN_LIST_ENCODED: usize = 8000;
+/// Salesforce's date range.
+const MIN_YEAR: i32 = 1700;
+const MAX_YEAR: i32 = 4000;
+
+impl Cond {
+    /// Whether this condition, planned with these operands, will render exactly. Decided at
+    /// plan time: parameters are unknown then, so anything with a parameter is inexact.
+    pub fn plan_exact(&self) -> bool {
+        match self.render(&[]) {
+            Soql::All => false,
+            Soql::Nothing => !self.has_param(),
+            Soql::Where { exact, .. } => exact && !self.has_param(),
+        }
+    }
+
+    fn has_param(&self) -> bool {
+        match self {
+            Cond::Compare { value, .. } => matches!(value, Operand::Param(_)),
+            Cond::In { values, .. } => matches!(values, Operand::Param(_)),
+            Cond::Like { pattern, .. } => matches!(pattern, Operand::Param(_)),
+            Cond::Null { .. } | Cond::BoolField { .. } => false,
+            Cond::And(items) | Cond::Or(items) => items.iter().any(Cond::has_param),
+        }
+    }
+
+    /// The SOQL for this condition with the parameters' values (unknown ones render as a
+    /// superset: no restriction).
+    pub fn render(&self, params: &[Value]) -> Soql {
+        let resolve = |operand: &Operand| -> Option<Value> {
+            match operand {
+                Operand::Const(v) => Some(v.clone()),
+                Operand::Param(i) => params.get(*i).cloned(),
+            }
+        };
+        match self {
+            Cond::Compare {
+                field,
+                class,
+                op,
+                value,
+            } => match resolve(value) {
+                Some(v) => render_compare(field, *class, *op, &v),
+                None => Soql::All,
+            },
+            Cond::In {
+                field,
+                class,
+                values,
+                negated,
+            } => match resolve(values) {
+                Some(Value::Array(items)) => render_in(field, *class, &items, *negated),
+                Some(Value::Placeholder(n)) => Soql::Where {
+                    text: format!(
+                        "{field} {}IN ${}",
+                        if *negated { "NOT " } else { "" },
+                        n + 1
+                    ),
+                    exact: false,
+                },
+                Some(Value::Null) => Soql::Nothing,
+                _ => Soql::All,
+            },
+            Cond::Null { field, is_null } => Soql::Where {
+                text: format!("{field} {} null", if *is_null { "=" } else { "!=" }),
+                exact: true,
+            },
+            Cond::Like {
+                field,
+                pattern,
+                case_insensitive,
+            } => match resolve(pattern) {
+                Some(Value::Text(p)) => render_like(field, &p, *case_insensitive),
+                Some(Value::Placeholder(n)) => Soql::Where {
+                    text: format!("{field} LIKE ${}", n + 1),
+                    exact: false,
+                },
+                Some(Value::Null) => Soql::Nothing,
+                _ => Soql::All,
+            },
+            Cond::BoolField { field, value } => Soql::Where {
+                text: format!("{field} = {value}"),
+                exact: true,
+            },
+            Cond::And(items) => combine(items.iter().map(|c| c.render(params)), true),
+            Cond::Or(items) => combine(items.iter().map(|c| c.render(params)), false),
+        }
+    }
+}
+
+/// The conjunction of top-level conditions.
+pub fn render_all(conds: &[Cond], params: &[Value]) -> Soql {
+    combine(conds.iter().map(|c| c.render(params)), true)
+}
+
+fn combine(parts: impl Iterator<Item = Soql>, and: bool) -> Soql {
+    let mut texts = Vec::new();
+    let mut exact = true;
+    for part in parts {
+        match (part, and) {
+            (Soql::Nothing, true) => return Soql::Nothing,
+            (Soql::All, false) => return Soql::All,
+            // All in an AND keeps the other conditions but loses exactness.
+            (Soql::All, true) => exact = false,
+            (Soql::Nothing, false) => {}
+            (Soql::Where { text, exact: e }, _) => {
+                exact &= e;
+                texts.push(text);
+            }
+        }
+    }
+    match texts.len() {
+        0 if and => Soql::All,
+        0 => Soql::Nothing,
+        1 => Soql::Where {
+            text: texts.pop().unwrap_or_default(),
+            exact,
+        },
+        _ => Soql::Where {
+            text: texts
+                .iter()
+                .map(|t| format!("({t})"))
+                .collect::<Vec<_>>()
+                .join(if and { " AND " } else { " OR " }),
+            exact,
+        },
+    }
+}
+
+/// A literal of the field's class, or None when it cannot be rendered (the caller then
+/// falls back to a superset).
+fn literal(class: FieldClass, value: &Value) -> Option<String> {
+    match (class, value) {
+        (_, Value::Placeholder(n)) => Some(format!("${}", n + 1)),
+        (FieldClass::Number, Value::Number(n)) if is_plain_number(n) => Some(n.clone()),
+        (FieldClass::Bool, Value::Bool(b)) => Some(b.to_string()),
+        (FieldClass::Text, Value::Text(s)) if s.chars().count() <= MAX_STRING_LITERAL => {
+            Some(quote_string(s))
+        }
+        (FieldClass::Date, Value::Date(days)) => format_date(*days),
+        (FieldClass::DateTime, Value::Timestamp(micros)) => format_datetime_millis(*micros),
+        _ => None,
+    }
+}
+
+fn is_plain_number(n: &str) -> bool {
+    let digits = n.strip_prefix('-').unwrap_or(n);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A text value Salesforce can never hold: empty, or with leading/trailing ASCII whitespace
+/// (SALESFORCE.md 7.6). Equality with it matches nothing.
+fn impossible_text(value: &Value) -> bool {
+    match value {
+        Value::Text(s) => {
+            s.is_empty()
+                || s.starts_with(|c: char| c.is_ascii_whitespace())
+                || s.ends_with(|c: char| c.is_ascii_whitespace())
+        }
+        _ => false,
+    }
+}
+
+fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value) -> Soql {
+    if *value == Value::Null {
+        // `x op NULL` is never true in Postgres.
+        return Soql::Nothing;
+    }
+    match class {
+        // Salesforce compares text case-insensitively: `=` gives a superset; `<>`, `<`, `>`
+        // could drop rows Postgres keeps, so they stay local.
+        FieldClass::Text => match op {
+            CmpOp::Eq if impossible_text(value) => Soql::Nothing,
+            CmpOp::Eq => match literal(class, value) {
+                Some(lit) => Soql::Where {
+                    text: format!("{field} = {lit}"),
+                    exact: false,
+                },
+                None => Soql::All,
+            },
+            _ => Soql::All,
+        },
+        FieldClass::DateTime => match value {
+            Value::Timestamp(micros) => render_datetime_compare(field, op, *micros),
+            Value::Placeholder(_) => match literal(class, value) {
+                Some(lit) => exact_compare(field, op, &lit),
+                None => Soql::All,
+            },
+            _ => Soql::All,
+        },
+        FieldClass::Number | FieldClass::Bool | FieldClass::Date => match literal(class, value) {
+            Some(lit) => exact_compare(field, op, &lit),
+            None => Soql::All,
+        },
+    }
+}
+
+/// `field op lit` for exact classes; `!=` also excludes nulls, as Postgres' `<>` does.
+fn exact_compare(field: &str, op: CmpOp, lit: &str) -> Soql {
+    let text = if op == CmpOp::Ne {
+        format!("{field} != {lit} AND {field} != null")
+    } else {
+        format!("{field} {} {lit}", op.soql())
+    };
+    Soql::Where { text, exact: true }
+}
+
+/// Salesforce datetimes have millisecond precision: a constant with microseconds is moved to
+/// the millisecond boundary that keeps the comparison's meaning.
+fn render_datetime_compare(field: &str, op: CmpOp, micros: i64) -> Soql {
+    let floor = micros.div_euclid(1000) * 1000;
+    let aligned = floor == micros;
+    let (op, at) = match (op, aligned) {
+        (_, true) => (op, micros),
+        (CmpOp::Eq, false) => return Soql::Nothing,
+        (CmpOp::Ne, false) => {
+            return Soql::Where {
+                text: format!("{field} != null"),
+                exact: true,
+            }
+        }
+        // v > c  <=>  v > floor(c);   v >= c  <=>  v > floor(c)
+        (CmpOp::Gt | CmpOp::Ge, false) => (CmpOp::Gt, floor),
+        // v < c  <=>  v <= floor(c);  v <= c  <=>  v <= floor(c)
+        (CmpOp::Lt | CmpOp::Le, false) => (CmpOp::Le, floor),
+    };
+    match format_datetime_millis(at) {
+        Some(lit) => exact_compare(field, op, &lit),
+        None => Soql::All,
+    }
+}
+
+fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> Soql {
+    if negated {
+        // x <> ALL('{}') is true for every row, NULL x included.
+        if items.is_empty() {
+            return Soql::All;
+        }
+        // x <> ALL(array with NULL) is never true.
+        if items.contains(&Value::Null) {
+            return Soql::Nothing;
+        }
+        // Case-insensitive NOT IN could drop rows Postgres keeps.
+        if class == FieldClass::Text {
+            return Soql::All;
+        }
+    }
+    let mut literals = Vec::new();
+    let mut exact = true;
+    for item in items {
+        if *item == Value::Null || (class == FieldClass::Text && impossible_text(item)) {
+            // Matches nothing; in NOT IN such items were handled above.
+            continue;
+        }
+        match item_literal(class, item) {
+            Some(lit) => {
+                if !literals.contains(&lit) {
+                    literals.push(lit);
+                }
+            }
+            None => return Soql::All,
+        }
+        if class == FieldClass::Text {
+            exact = false;
+        }
+    }
+    if literals.is_empty() {
+        return Soql::Nothing;
+    }
+    let list = literals.join(", ");
+    if encoded_len(&list) > MAX_IN_LIST_ENCODED {
+        return Soql::All;
+    }
+    let text = if negated {
+        format!("{field} NOT IN ({list}) AND {field} != null")
+    } else {
+        format!("{field} IN ({list})")
+    };
+    Soql::Where { text, exact }
+}
+
+/// IN-list items: datetimes only when on a millisecond boundary (else not renderable).
+fn item_literal(class: FieldClass, item: &Value) -> Option<String> {
+    match (class, item) {
+        (FieldClass::DateTime, Value::Timestamp(m)) if m.rem_euclid(1000) != 0 => None,
+        _ => literal(class, item),
+    }
+}
+
+/// Characters after percent-encoding (non-ASCII UTF-8 bytes take three each).
+pub fn encoded_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { 1 } else { 3 })
+        .sum()
+}
+
+/// Postgres LIKE pattern (backslash escapes) -> SOQL LIKE literal. Salesforce's LIKE is
+/// case-insensitive, so it is a superset of LIKE, and equal to ILIKE for ASCII patterns.
+fn render_like(field: &str, pattern: &str, case_insensitive: bool) -> Soql {
+    if case_insensitive && !pattern.is_ascii() {
+        // Unicode case folding may differ between Postgres and Salesforce.
+        return Soql::All;
+    }
+    if pattern.is_empty() {
+        // Matches only '', which Salesforce never holds.
+        return Soql::Nothing;
+    }
+    let mut out = String::from("'");
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(escaped) => push_like_literal(&mut out, escaped),
+                // A trailing escape is an error in Postgres: let it report it.
+                None => return Soql::All,
+            },
+            '%' | '_' => out.push(c),
+            other => push_like_literal(&mut out, other),
+        }
+    }
+    out.push('\'');
+    if out.chars().count() > MAX_STRING_LITERAL {
+        return Soql::All;
+    }
+    Soql::Where {
+        text: format!("{field} LIKE {out}"),
+        exact: false,
+    }
+}
+
+fn push_like_literal(out: &mut String, c: char) {
+    match c {
+        '%' => out.push_str("\\%"),
+        '_' => out.push_str("\\_"),
+        other => {
+            let quoted = quote_string(&other.to_string());
+            out.push_str(&quoted[1..quoted.len() - 1]);
+        }
+    }
+}
+
+/// `YYYY-MM-DD` within Salesforce's range.
+fn format_date(days: i32) -> Option<String> {
+    let date = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)?
+        .checked_add_signed(chrono::Duration::days(days as i64))?;
+    use chrono::Datelike;
+    (MIN_YEAR..=MAX_YEAR)
+        .contains(&date.year())
+        .then(|| date.format("%Y-%m-%d").to_string())
+}
+
+/// `YYYY-MM-DDThh:mm:ss.SSSZ` (UTC, unquoted) for a millisecond-aligned instant.
+fn format_datetime_millis(micros: i64) -> Option<String> {
+    let epoch = chrono::DateTime::from_timestamp(946_684_800, 0)?;
+    let at = epoch.checked_add_signed(chrono::Duration::microseconds(micros))?;
+    use chrono::Datelike;
+    (MIN_YEAR..=MAX_YEAR)
+        .contains(&at.year())
+        .then(|| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(n: &str) -> Operand {
+        Operand::Const(Value::Number(n.into()))
+    }
+    fn text(s: &str) -> Operand {
+        Operand::Const(Value::Text(s.into()))
+    }
+    fn cmp(field: &str, class: FieldClass, op: CmpOp, value: Operand) -> Cond {
+        Cond::Compare {
+            field: field.into(),
+            class,
+            op,
+            value,
+        }
+    }
+    fn soql(text: &str, exact: bool) -> Soql {
+        Soql::Where {
+            text: text.into(),
+            exact,
+        }
+    }
+
+    #[test]
+    fn numbers_compare_exactly_and_not_equal_excludes_nulls() {
+        let c = cmp("Amount", FieldClass::Number, CmpOp::Gt, num("1000"));
+        assert_eq!(c.render(&[]), soql("Amount > 1000", true));
+        assert!(c.plan_exact());
+        let c = cmp("Amount", FieldClass::Number, CmpOp::Ne, num("-5.25"));
+        assert_eq!(
+            c.render(&[]),
+            soql("Amount != -5.25 AND Amount != null", true)
+        );
+    }
+
+    #[test]
+    fn text_equality_is_a_superset_and_negations_stay_local() {
+        let c = cmp("StageName", FieldClass::Text, CmpOp::Eq, text("Closed Won"));
+        assert_eq!(c.render(&[]), soql("StageName = 'Closed Won'", false));
+        assert!(!c.plan_exact());
+        for op in [CmpOp::Ne, CmpOp::Lt, CmpOp::Ge] {
+            assert_eq!(
+                cmp("Name", FieldClass::Text, op, text("a")).render(&[]),
+                Soql::All
+            );
+        }
+    }
+
+    #[test]
+    fn impossible_text_matches_nothing() {
+        for s in ["", " lead", "trail ", "\ttab"] {
+            assert_eq!(
+                cmp("Name", FieldClass::Text, CmpOp::Eq, text(s)).render(&[]),
+                Soql::Nothing
+            );
+        }
+    }
+
+    #[test]
+    fn quotes_and_backslashes_never_become_syntax() {
+        let c = cmp(
+            "Name",
+            FieldClass::Text,
+            CmpOp::Eq,
+            text(r"O'Brien \ 'x' OR Name != '"),
+        );
+        assert_eq!(
+            c.render(&[]),
+            soql(r"Name = 'O\'Brien \\ \'x\' OR Name != \''", false)
+        );
+    }
+
+    #[test]
+    fn comparisons_with_null_match_nothing() {
+        let c = cmp(
+            "Amount",
+            FieldClass::Number,
+            CmpOp::Eq,
+            Operand::Const(Value::Null),
+        );
+        assert_eq!(c.render(&[]), Soql::Nothing);
+        assert!(c.plan_exact());
+    }
+
+    #[test]
+    fn datetimes_are_utc_with_millisecond_boundaries() {
+        // 2024-01-31T12:00:00Z in micros since 2000-01-01.
+        let base = 760_017_600_000_000i64;
+        let at = |m| Operand::Const(Value::Timestamp(m));
+        let c = cmp("SystemModstamp", FieldClass::DateTime, CmpOp::Ge, at(base));
+        assert_eq!(
+            c.render(&[]),
+            soql("SystemModstamp >= 2024-01-31T12:00:00.000Z", true)
+        );
+        let c = cmp(
+            "SystemModstamp",
+            FieldClass::DateTime,
+            CmpOp::Ge,
+            at(base + 1500),
+        );
+        assert_eq!(
+            c.render(&[]),
+            soql("SystemModstamp > 2024-01-31T12:00:00.001Z", true)
+        );
+        let c = cmp(
+            "SystemModstamp",
+            FieldClass::DateTime,
+            CmpOp::Lt,
+            at(base + 1500),
+        );
+        assert_eq!(
+            c.render(&[]),
+            soql("SystemModstamp <= 2024-01-31T12:00:00.001Z", true)
+        );
+        let c = cmp(
+            "SystemModstamp",
+            FieldClass::DateTime,
+            CmpOp::Eq,
+            at(base + 1),
+        );
+        assert_eq!(c.render(&[]), Soql::Nothing);
+    }
+
+    #[test]
+    fn dates_render_plain_and_out_of_range_is_a_superset() {
+        let c = cmp(
+            "CloseDate",
+            FieldClass::Date,
+            CmpOp::Le,
+            Operand::Const(Value::Date(0)),
+        );
+        assert_eq!(c.render(&[]), soql("CloseDate <= 2000-01-01", true));
+        let c = cmp(
+            "CloseDate",
+            FieldClass::Date,
+            CmpOp::Gt,
+            Operand::Const(Value::Date(-800_000)),
+        );
+        assert_eq!(c.render(&[]), Soql::All);
+    }
+
+    #[test]
+    fn in_lists() {
+        let arr = |items: Vec<Value>| Operand::Const(Value::Array(items));
+        let c = Cond::In {
+            field: "Amount".into(),
+            class: FieldClass::Number,
+            values: arr(vec![
+                Value::Number("1".into()),
+                Value::Null,
+                Value::Number("2".into()),
+            ]),
+            negated: false,
+        };
+        assert_eq!(c.render(&[]), soql("Amount IN (1, 2)", true));
+        let empty = Cond::In {
+            field: "Amount".into(),
+            class: FieldClass::Number,
+            values: arr(vec![]),
+            negated: false,
+        };
+        assert_eq!(empty.render(&[]), Soql::Nothing);
+        let not_in_empty = Cond::In {
+            field: "Amount".into(),
+            class: FieldClass::Number,
+            values: arr(vec![]),
+            negated: true,
+        };
+        assert_eq!(not_in_empty.render(&[]), Soql::All);
+        let not_in = Cond::In {
+            field: "Amount".into(),
+            class: FieldClass::Number,
+            values: arr(vec![Value::Number("1".into())]),
+            negated: true,
+        };
+        assert_eq!(
+            not_in.render(&[]),
+            soql("Amount NOT IN (1) AND Amount != null", true)
+        );
+        let not_in_null = Cond::In {
+            field: "Amount".into(),
+            class: FieldClass::Number,
+            values: arr(vec![Value::Number("1".into()), Value::Null]),
+            negated: true,
+        };
+        assert_eq!(not_in_null.render(&[]), Soql::Nothing);
+        let text_not_in = Cond::In {
+            field: "Name".into(),
+            class: FieldClass::Text,
+            values: arr(vec![Value::Text("a".into())]),
+            negated: true,
+        };
+        assert_eq!(text_not_in.render(&[]), Soql::All);
+    }
+
+    #[test]
+    fn huge_in_lists_are_not_sent() {
+        let items: Vec<Value> = (0..5000)
+            .map(|i| Value::Text(format!("value {i}")))
+            .collect();
+        let c = Cond::In {
+            field: "Name".into(),
+            class: FieldClass::Text,
+            values: Operand::Const(Value::Array(items)),
+            negated: false,
+        };
+        assert_eq!(c.render(&[]), Soql::All);
+    }
+
+    #[test]
+    fn like_patterns_translate_wildcards_and_escapes() {
+        let like = |p: &str, ci: bool| Cond::Like {
+            field: "Name".into(),
+            pattern: text(p),
+            case_insensitive: ci,
+        };
+        assert_eq!(
+            like("Acme%", false).render(&[]),
+            soql("Name LIKE 'Acme%'", false)
+        );
+        assert_eq!(
+            like(r"50\% off\_x_", false).render(&[]),
+            soql(r"Name LIKE '50\% off\_x_'", false)
+        );
+        assert_eq!(
+            like("it's a \\\\ b", false).render(&[]),
+            soql(r"Name LIKE 'it\'s a \\ b'", false)
+        );
+        assert_eq!(like("zürich%", true).render(&[]), Soql::All);
+        assert_eq!(like("", false).render(&[]), Soql::Nothing);
+        assert_eq!(like("abc\\", false).render(&[]), Soql::All);
+    }
+
+    #[test]
+    fn and_or_combine_with_all_and_nothing() {
+        let won = Cond::BoolField {
+            field: "IsWon".into(),
+            value: true,
+        };
+        let big = cmp("Amount", FieldClass::Number, CmpOp::Gt, num("5"));
+        let local = cmp("Name", FieldClass::Text, CmpOp::Lt, text("m"));
+        assert_eq!(
+            Cond::Or(vec![won.clone(), big.clone()]).render(&[]),
+            soql("(IsWon = true) OR (Amount > 5)", true)
+        );
+        assert_eq!(
+            Cond::Or(vec![won.clone(), local.clone()]).render(&[]),
+            Soql::All
+        );
+        assert_eq!(
+            Cond::And(vec![won.clone(), local]).render(&[]),
+            soql("IsWon = true", false)
+        );
+        let nothing = cmp("Name", FieldClass::Text, CmpOp::Eq, text(""));
+        assert_eq!(
+            Cond::Or(vec![nothing.clone(), big.clone()]).render(&[]),
+            soql("Amount > 5", true)
+        );
+        assert_eq!(Cond::And(vec![nothing, big]).render(&[]), Soql::Nothing);
+    }
+
+    #[test]
+    fn parameters_render_at_execution_and_plan_inexact() {
+        let c = cmp("Amount", FieldClass::Number, CmpOp::Lt, Operand::Param(0));
+        assert!(!c.plan_exact());
+        assert_eq!(c.render(&[]), Soql::All);
+        assert_eq!(
+            c.render(&[Value::Number("7".into())]),
+            soql("Amount < 7", true)
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Catalog reads the scan needs: option lists, the foreign table's columns, user mappings.
+
+use std::collections::HashMap;
+use std::ffi::CStr;
+
+use pgrx::pg_sys;
+use pgrx::PgRelation;
+
+use crate::scan::plan::TableColumn;
+use crate::types::PgKind;
+
+/// A `List` of `DefElem` (catalog options) as a map.
+///
+/// # Safety
+/// `list` must be NULL or a valid List of DefElem.
+pub unsafe fn options_map(list: *mut pg_sys::List) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    if list.is_null() {
+        return map;
+    }
+    unsafe {
+        for i in 0..(*list).length as usize {
+            let def = (*(*list).elements.add(i)).ptr_value as *mut pg_sys::DefElem;
+            let name = CStr::from_ptr((*def).defname)
+                .to_string_lossy()
+                .into_owned();
+            let value = CStr::from_ptr(pg_sys::defGetString(def))
+                .to_string_lossy()
+                .into_owned();
+            map.insert(name, value);
+        }
+    }
+    map
+}
+
+pub fn table_options(table_oid: pg_sys::Oid) -> (pg_sys::Oid, HashMap<String, String>) {
+    unsafe {
+        let table = pg_sys::GetForeignTable(table_oid);
+        ((*table).serverid, options_map((*table).options))
+    }
+}
+
+pub fn server(server_oid: pg_sys::Oid) -> supabase_wrappers::prelude::ForeignServer {
+    unsafe {
+        let server = pg_sys::GetForeignServer(server_oid);
+        let text = |p: *mut std::ffi::c_char| {
+            (!p.is_null()).then(|| CStr::from_ptr(p).to_string_lossy().into_owned())
+        };
+        supabase_wrappers::prelude::ForeignServer {
+            server_oid,
+            server_name: text((*server).servername).unwrap_or_default(),
+            server_type: text((*server).servertype),
+            server_version: text((*server).serverversion),
+            options: options_map((*server).options),
+        }
+    }
+}
+
+/// The options of `user`'s user mapping for the server (or PUBLIC's); Postgres raises a clear
+/// error when there is none.
+pub fn user_mapping_options(user: pg_sys::Oid, server_oid: pg_sys::Oid) -> HashMap<String, String> {
+    unsafe {
+        let mapping = pg_sys::GetUserMapping(user, server_oid);
+        options_map((*mapping).options)
+    }
+}
+
+/// The live columns of a foreign table with their types and `field` options.
+///
+/// # Safety
+/// The relation must be locked (it is, during planning).
+pub unsafe fn table_columns(table_oid: pg_sys::Oid) -> (String, Vec<TableColumn>) {
+    unsafe {
+        let relation = PgRelation::open(table_oid);
+        let name = relation.name().to_string();
+        let mut columns = Vec::new();
+        for attribute in relation.tuple_desc().iter() {
+            if attribute.is_dropped() {
+                continue;
+            }
+            let type_oid = attribute.type_oid().value();
+            let options = options_map(pg_sys::GetForeignColumnOptions(table_oid, attribute.attnum));
+            let type_name = CStr::from_ptr(pg_sys::format_type_be(type_oid))
+                .to_string_lossy()
+                .into_owned();
+            columns.push(TableColumn {
+                attnum: attribute.attnum,
+                name: attribute.name().to_string(),
+                type_name,
+                type_oid,
+                kind: PgKind::from_oid(type_oid),
+                field: options.get("field").cloned(),
+            });
+        }
+        (name, columns)
+    }
+}

@@ -1,0 +1,474 @@
+//! Our scan callbacks, installed over supabase-wrappers' own (DESIGN.md section 6):
+//! - the plan keeps only a copyable string node (the serialised `ScanPlan`) in `fdw_private`,
+//!   never a pointer, so cached plans can be executed again and again;
+//! - BeginForeignScan builds fresh executor state, owned by a reset callback of the query's
+//!   memory context, so it is freed on success, error or cancel alike;
+//! - each row's datums live in a per-row memory context that is reset before the next row.
+
+pub mod catalog;
+pub mod deparse;
+pub mod limit;
+pub mod plan;
+pub mod rows;
+
+use std::ffi::{c_void, CStr, CString};
+use std::os::raw::c_int;
+use std::ptr;
+
+use pgrx::memcxt::PgMemoryContexts;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use pgrx::IntoDatum;
+use supabase_wrappers::prelude::*;
+
+use crate::error::SfError;
+use crate::fdw::SalesforceFdw;
+use crate::options::TableOptions;
+use crate::pushdown::Value;
+use plan::ScanPlan;
+
+/// Default row estimate until the object's record count is known.
+const DEFAULT_ROWS: f64 = 1000.0;
+/// Cost of starting a scan: a token check and a round trip.
+const STARTUP_COST: f64 = 100.0;
+/// Per-row cost: JSON over HTTP is far dearer than a local tuple.
+const ROW_COST: f64 = 0.05;
+
+pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
+    routine.GetForeignRelSize = Some(get_foreign_rel_size);
+    routine.GetForeignPaths = Some(get_foreign_paths);
+    routine.GetForeignPlan = Some(get_foreign_plan);
+    routine.BeginForeignScan = Some(begin_foreign_scan);
+    routine.IterateForeignScan = Some(iterate_foreign_scan);
+    routine.ReScanForeignScan = Some(rescan_foreign_scan);
+    routine.EndForeignScan = Some(end_foreign_scan);
+    routine.ExplainForeignScan = Some(explain_foreign_scan);
+    // The framework's aggregate pushdown ignores WHERE clauses it cannot translate: off.
+    routine.GetForeignUpperPaths = None;
+    // Read-only: Postgres then refuses INSERT/UPDATE/DELETE on our tables by itself.
+    routine.AddForeignUpdateTargets = None;
+    routine.PlanForeignModify = None;
+    routine.BeginForeignModify = None;
+    routine.ExecForeignInsert = None;
+    routine.ExecForeignUpdate = None;
+    routine.ExecForeignDelete = None;
+    routine.EndForeignModify = None;
+}
+
+fn report<T>(result: Result<T, SfError>) -> T {
+    use pgrx::pg_sys::panic::{ErrorReport, ErrorReportable};
+    result.map_err(ErrorReport::from).unwrap_or_report()
+}
+
+/// Attribute numbers the query reads from this relation (0 means the whole row).
+unsafe fn needed_attnums(baserel: *mut pg_sys::RelOptInfo, all: &[i16]) -> Vec<i16> {
+    unsafe {
+        let relid = (*baserel).relid;
+        let mut attrs: *mut pg_sys::Bitmapset = ptr::null_mut();
+        pg_sys::pull_varattnos(
+            (*(*baserel).reltarget).exprs as *mut pg_sys::Node,
+            relid,
+            &mut attrs,
+        );
+        let restrictions = (*baserel).baserestrictinfo;
+        if !restrictions.is_null() {
+            for i in 0..(*restrictions).length as usize {
+                let info =
+                    (*(*restrictions).elements.add(i)).ptr_value as *mut pg_sys::RestrictInfo;
+                pg_sys::pull_varattnos((*info).clause as *mut pg_sys::Node, relid, &mut attrs);
+            }
+        }
+        let mut needed = Vec::new();
+        let mut member = -1;
+        loop {
+            member = pg_sys::bms_next_member(attrs, member);
+            if member < 0 {
+                break;
+            }
+            let attnum = member + pg_sys::FirstLowInvalidHeapAttributeNumber;
+            if attnum == 0 {
+                return all.to_vec();
+            }
+            if attnum > 0 {
+                needed.push(attnum as i16);
+            }
+        }
+        needed
+    }
+}
+
+fn plan_to_node(plan: &ScanPlan) -> *mut pg_sys::Node {
+    let text = CString::new(plan.to_text()).expect("JSON has no NUL bytes");
+    unsafe { pg_sys::makeString(pg_sys::pstrdup(text.as_ptr())) as *mut pg_sys::Node }
+}
+
+unsafe fn plan_from_node(node: *mut c_void) -> ScanPlan {
+    unsafe {
+        let string = node as *mut pg_sys::String;
+        ScanPlan::from_text(&CStr::from_ptr((*string).sval).to_string_lossy())
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn get_foreign_rel_size(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+    foreigntableid: pg_sys::Oid,
+) {
+    unsafe {
+        let (server_oid, table_options) = catalog::table_options(foreigntableid);
+        let (table_name, columns) = catalog::table_columns(foreigntableid);
+        let options = report(TableOptions::from_map(&table_options, &table_name));
+        let all: Vec<i16> = columns.iter().map(|c| c.attnum).collect();
+        let needed = needed_attnums(baserel, &all);
+        let plan = report(ScanPlan::build(
+            server_oid.to_u32(),
+            &table_name,
+            &options,
+            &columns,
+            &needed,
+        ));
+        let selectivity = pg_sys::clauselist_selectivity(
+            root,
+            (*baserel).baserestrictinfo,
+            0,
+            pg_sys::JoinType::JOIN_INNER,
+            ptr::null_mut(),
+        );
+        (*baserel).rows = (DEFAULT_ROWS * selectivity).max(1.0).round();
+        (*baserel).fdw_private = plan_to_node(&plan) as *mut c_void;
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn get_foreign_paths(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+    _foreigntableid: pg_sys::Oid,
+) {
+    unsafe {
+        let rows = (*baserel).rows;
+        let path = pg_sys::create_foreignscan_path(
+            root,
+            baserel,
+            ptr::null_mut(),
+            rows,
+            STARTUP_COST,
+            STARTUP_COST + rows * ROW_COST,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
+        pg_sys::add_path(baserel, path as *mut pg_sys::Path);
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn get_foreign_plan(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+    foreigntableid: pg_sys::Oid,
+    _best_path: *mut pg_sys::ForeignPath,
+    tlist: *mut pg_sys::List,
+    scan_clauses: *mut pg_sys::List,
+    outer_plan: *mut pg_sys::Plan,
+) -> *mut pg_sys::ForeignScan {
+    unsafe {
+        let mut plan = plan_from_node((*baserel).fdw_private);
+        let (_, columns) = catalog::table_columns(foreigntableid);
+        let refs: Vec<deparse::ColumnRef> = columns
+            .iter()
+            .map(|c| deparse::ColumnRef {
+                attnum: c.attnum,
+                field: plan::field_of(c),
+                type_oid: c.type_oid,
+            })
+            .collect();
+
+        // Each clause is shipped exactly (evaluated by Salesforce only), shipped as a superset
+        // (and rechecked here), or kept local.
+        let mut deparser = deparse::Deparser::new((*baserel).relid, &refs);
+        let mut local_clauses: *mut pg_sys::List = ptr::null_mut();
+        for i in 0..list_len(scan_clauses) {
+            let info = list_nth(scan_clauses, i) as *mut pg_sys::RestrictInfo;
+            if (*info).pseudoconstant {
+                continue;
+            }
+            let clause = (*info).clause;
+            match deparser.translate(clause as *mut pg_sys::Node) {
+                Some(cond) => {
+                    let exact = cond.plan_exact();
+                    plan.pushed.push(cond);
+                    if !exact {
+                        local_clauses = pg_sys::lappend(local_clauses, clause as *mut c_void);
+                    }
+                }
+                None => local_clauses = pg_sys::lappend(local_clauses, clause as *mut c_void),
+            }
+        }
+        plan.param_count = deparser.params.len();
+        plan.local_clauses = list_len(local_clauses);
+        if local_clauses.is_null() {
+            plan.limit = limit::pushable_limit(root);
+        }
+        let mut fdw_exprs: *mut pg_sys::List = ptr::null_mut();
+        for expr in &deparser.params {
+            fdw_exprs = pg_sys::lappend(fdw_exprs, *expr as *mut c_void);
+        }
+
+        let fdw_private = pg_sys::lappend(ptr::null_mut(), plan_to_node(&plan) as *mut c_void);
+        pg_sys::make_foreignscan(
+            tlist,
+            local_clauses,
+            (*baserel).relid,
+            fdw_exprs,
+            fdw_private,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            outer_plan,
+        )
+    }
+}
+
+unsafe fn list_len(list: *mut pg_sys::List) -> usize {
+    if list.is_null() {
+        0
+    } else {
+        unsafe { (*list).length as usize }
+    }
+}
+
+unsafe fn list_nth(list: *mut pg_sys::List, n: usize) -> *mut c_void {
+    unsafe { (*(*list).elements.add(n)).ptr_value }
+}
+
+/// Executor state of one scan node.
+struct ExecState {
+    plan: ScanPlan,
+    fdw: Option<SalesforceFdw>,
+    row: Row,
+    row_context: pg_sys::MemoryContext,
+    /// Runtime parameters of the pushed conditions (`fdw_exprs`), evaluated per (re)scan.
+    params: Vec<(*mut pg_sys::ExprState, pg_sys::Oid)>,
+    /// The SOQL of the current scan, for EXPLAIN ANALYZE.
+    soql: Option<String>,
+}
+
+/// Evaluates the runtime parameters in the per-row context (their values are copied out).
+unsafe fn evaluate_params(node: *mut pg_sys::ForeignScanState, state: &ExecState) -> Vec<Value> {
+    unsafe {
+        let econtext = (*node).ss.ps.ps_ExprContext;
+        PgMemoryContexts::For(state.row_context).switch_to(|_| {
+            state
+                .params
+                .iter()
+                .map(|(expr_state, type_oid)| {
+                    let mut is_null = false;
+                    let datum = match (**expr_state).evalfunc {
+                        Some(eval) => eval(*expr_state, econtext, &mut is_null),
+                        None => return Value::Unrenderable,
+                    };
+                    deparse::datum_to_value(datum, is_null, *type_oid)
+                })
+                .collect()
+        })
+    }
+}
+
+unsafe fn exec_state<'a>(node: *mut pg_sys::ForeignScanState) -> Option<&'a mut ExecState> {
+    unsafe { ((*node).fdw_state as *mut ExecState).as_mut() }
+}
+
+/// Runs when the query's memory context goes away: after EndForeignScan, or on error/cancel
+/// when EndForeignScan never runs.
+#[pg_guard]
+unsafe extern "C-unwind" fn drop_exec_state(arg: *mut c_void) {
+    unsafe {
+        drop(Box::from_raw(arg as *mut ExecState));
+    }
+}
+
+unsafe fn scan_plan(node: *mut pg_sys::ForeignScanState) -> ScanPlan {
+    unsafe {
+        let plan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
+        let private = (*plan).fdw_private;
+        plan_from_node((*(*private).elements.add(0)).ptr_value)
+    }
+}
+
+/// The role whose user mapping this scan uses: the view owner for a view, else the caller.
+unsafe fn scan_user(node: *mut pg_sys::ForeignScanState) -> pg_sys::Oid {
+    unsafe {
+        let estate = (*node).ss.ps.state;
+        let plan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
+        let rti = (*plan).scan.scanrelid as usize;
+        let rte = pg_sys::list_nth((*estate).es_range_table, rti as c_int - 1)
+            as *mut pg_sys::RangeTblEntry;
+        if (*rte).checkAsUser != pg_sys::InvalidOid {
+            (*rte).checkAsUser
+        } else {
+            pg_sys::GetUserId()
+        }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanState, eflags: c_int) {
+    unsafe {
+        let plan = scan_plan(node);
+        let estate = (*node).ss.ps.state;
+        let query_context = (*estate).es_query_cxt;
+        let explain_only = eflags & pg_sys::EXEC_FLAG_EXPLAIN_ONLY as c_int != 0;
+
+        let row_context = pg_sys::AllocSetContextCreateExtended(
+            query_context,
+            c"salesforce_fdw per-row".as_ptr(),
+            pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+        );
+        let foreign_scan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
+        let fdw_exprs = (*foreign_scan).fdw_exprs;
+        let mut params = Vec::new();
+        for i in 0..list_len(fdw_exprs) {
+            let expr = list_nth(fdw_exprs, i) as *mut pg_sys::Expr;
+            let expr_state = pg_sys::ExecInitExpr(expr, node as *mut pg_sys::PlanState);
+            params.push((expr_state, pg_sys::exprType(expr as *mut pg_sys::Node)));
+        }
+        let state = Box::into_raw(Box::new(ExecState {
+            plan,
+            fdw: None,
+            row: Row::new(),
+            row_context,
+            params,
+            soql: None,
+        }));
+        // Registered before any network call, so the state is freed even if that call fails.
+        let callback = pg_sys::MemoryContextAllocZero(
+            query_context,
+            std::mem::size_of::<pg_sys::MemoryContextCallback>(),
+        ) as *mut pg_sys::MemoryContextCallback;
+        (*callback).func = Some(drop_exec_state);
+        (*callback).arg = state as *mut c_void;
+        pg_sys::MemoryContextRegisterResetCallback(query_context, callback);
+        (*node).fdw_state = state as *mut c_void;
+
+        if !explain_only {
+            let state = &mut *state;
+            let values = evaluate_params(node, state);
+            state.soql = state.plan.soql(&values);
+            let server = catalog::server(pg_sys::Oid::from(state.plan.server_oid));
+            let mapping = catalog::user_mapping_options(scan_user(node), server.server_oid);
+            let mut fdw = report(SalesforceFdw::new(server));
+            report(fdw.start_scan(&state.plan, state.soql.clone(), &mapping));
+            state.fdw = Some(fdw);
+        }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn iterate_foreign_scan(
+    node: *mut pg_sys::ForeignScanState,
+) -> *mut pg_sys::TupleTableSlot {
+    unsafe {
+        let slot = (*node).ss.ss_ScanTupleSlot;
+        if let Some(clear) = (*(*slot).tts_ops).clear {
+            clear(slot);
+        }
+        let Some(state) = exec_state(node) else {
+            return slot;
+        };
+        let Some(fdw) = state.fdw.as_mut() else {
+            return slot;
+        };
+        // The previous row's datums are no longer referenced once we are asked for the next.
+        pg_sys::MemoryContextReset(state.row_context);
+        state.row.clear();
+        let row = &mut state.row;
+        let columns = &state.plan.columns;
+        let found = PgMemoryContexts::For(state.row_context).switch_to(|_| {
+            let found = report(fdw.iter_scan(row));
+            if found.is_some() {
+                let natts = (*(*slot).tts_tupleDescriptor).natts as usize;
+                let values = std::slice::from_raw_parts_mut((*slot).tts_values, natts);
+                let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, natts);
+                nulls.fill(true);
+                for (column, cell) in columns.iter().zip(row.cells.iter_mut()) {
+                    let index = column.attnum as usize - 1;
+                    if let Some(datum) = cell.take().and_then(|c| c.into_datum()) {
+                        values[index] = datum;
+                        nulls[index] = false;
+                    }
+                }
+            }
+            found
+        });
+        if found.is_some() {
+            pg_sys::ExecStoreVirtualTuple(slot);
+        }
+        slot
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanState) {
+    unsafe {
+        let Some(state) = exec_state(node) else {
+            return;
+        };
+        // Parameters from an outer nested loop may have changed.
+        let values = evaluate_params(node, state);
+        state.soql = state.plan.soql(&values);
+        if let Some(fdw) = state.fdw.as_mut() {
+            fdw.restart_scan(state.soql.clone());
+        }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn end_foreign_scan(node: *mut pg_sys::ForeignScanState) {
+    unsafe {
+        // The state itself is freed by the memory-context callback; drop the client and its
+        // buffered page now.
+        if let Some(state) = exec_state(node) {
+            if let Some(mut fdw) = state.fdw.take() {
+                report(fdw.end_scan());
+            }
+        }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn explain_foreign_scan(
+    node: *mut pg_sys::ForeignScanState,
+    es: *mut pg_sys::ExplainState,
+) {
+    unsafe {
+        let (plan, executed_soql) = match exec_state(node) {
+            Some(state) => (
+                state.plan.clone(),
+                state.fdw.as_ref().map(|_| state.soql.clone()),
+            ),
+            None => (scan_plan(node), None),
+        };
+        let soql = match executed_soql {
+            Some(soql) => soql,
+            None => plan.soql_for_explain(),
+        };
+        let property = |label: &CStr, value: &str| {
+            let value = CString::new(value).unwrap_or_default();
+            pg_sys::ExplainPropertyText(label.as_ptr(), value.as_ptr(), es);
+        };
+        property(c"Salesforce object", &plan.object);
+        property(
+            c"Salesforce endpoint",
+            if plan.all_rows { "queryAll" } else { "query" },
+        );
+        property(
+            c"SOQL",
+            soql.as_deref()
+                .unwrap_or("(none: no row can match, nothing is sent)"),
+        );
+    }
+}

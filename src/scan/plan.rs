@@ -1,0 +1,224 @@
+//! The scan plan: everything the executor needs, decided at plan time without any network
+//! call, and serialisable so that it lives in the plan's `fdw_private` as a plain string node
+//! (which `copyObject` copies, so a cached plan can be executed any number of times).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{SfError, SfResult};
+use crate::naming::default_field_for_column;
+use crate::options::TableOptions;
+use crate::pushdown::{render_all, Cond, Soql, Value};
+use crate::soql::SoqlQuery;
+use crate::types::PgKind;
+
+/// A column of the foreign table as the catalog describes it.
+#[derive(Debug, Clone)]
+pub struct TableColumn {
+    pub attnum: i16,
+    pub name: String,
+    pub type_name: String,
+    pub type_oid: pgrx::pg_sys::Oid,
+    pub kind: Option<PgKind>,
+    /// The `field` column option, if any.
+    pub field: Option<String>,
+}
+
+/// A column the scan fills, with the SOQL field (or relationship path) it reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedColumn {
+    pub attnum: i16,
+    pub name: String,
+    pub field: String,
+    pub kind: PgKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanPlan {
+    pub server_oid: u32,
+    pub table_name: String,
+    pub object: String,
+    pub columns: Vec<PlannedColumn>,
+    /// The SELECT list: the fields of the needed columns (none means `Id`).
+    pub fields: Vec<String>,
+    /// The table's `soql_where` option.
+    pub soql_where: Option<String>,
+    /// WHERE conditions shipped to Salesforce (ANDed).
+    pub pushed: Vec<Cond>,
+    /// Number of runtime parameters the pushed conditions use (`fdw_exprs`).
+    pub param_count: usize,
+    /// ORDER BY items sent to Salesforce, e.g. `CloseDate DESC NULLS LAST`.
+    pub order_by: Vec<String>,
+    /// LIMIT sent to Salesforce (only when nothing is filtered locally).
+    pub limit: Option<u64>,
+    /// Read through queryAll (deleted and archived rows included).
+    pub all_rows: bool,
+    /// Clauses Postgres still evaluates locally, for EXPLAIN.
+    pub local_clauses: usize,
+}
+
+impl ScanPlan {
+    /// Plans a scan of `table` that must fill the columns `needed` (attribute numbers).
+    pub fn build(
+        server_oid: u32,
+        table_name: &str,
+        options: &TableOptions,
+        columns: &[TableColumn],
+        needed: &[i16],
+    ) -> SfResult<ScanPlan> {
+        let mut fields: Vec<String> = Vec::new();
+        let mut planned = Vec::new();
+        for column in columns.iter().filter(|c| needed.contains(&c.attnum)) {
+            let kind = column.kind.ok_or_else(|| SfError::UnsupportedColumnType {
+                column: column.name.clone(),
+                type_name: column.type_name.clone(),
+            })?;
+            let field = field_of(column);
+            if !fields.iter().any(|f| f.eq_ignore_ascii_case(&field)) {
+                fields.push(field.clone());
+            }
+            planned.push(PlannedColumn {
+                attnum: column.attnum,
+                name: column.name.clone(),
+                field,
+                kind,
+            });
+        }
+        Ok(ScanPlan {
+            server_oid,
+            table_name: table_name.to_string(),
+            object: options.object.clone(),
+            columns: planned,
+            fields,
+            soql_where: options.soql_where.clone(),
+            pushed: Vec::new(),
+            param_count: 0,
+            order_by: Vec::new(),
+            limit: None,
+            all_rows: false,
+            local_clauses: 0,
+        })
+    }
+
+    /// The SOQL to send with these parameter values, or None when no row can match (then
+    /// nothing is sent at all).
+    pub fn soql(&self, params: &[Value]) -> Option<String> {
+        let mut query = SoqlQuery::new(&self.object);
+        for field in &self.fields {
+            query.add_field(field);
+        }
+        if let Some(condition) = &self.soql_where {
+            query.conditions.push(condition.clone());
+        }
+        match render_all(&self.pushed, params) {
+            Soql::Nothing => return None,
+            Soql::All => {}
+            Soql::Where { text, .. } => query.conditions.push(text),
+        }
+        query.order_by = self.order_by.clone();
+        query.limit = self.limit;
+        Some(query.render())
+    }
+
+    /// The SOQL as EXPLAIN shows it before execution: parameters as `$1`, `$2`...
+    pub fn soql_for_explain(&self) -> Option<String> {
+        let placeholders: Vec<Value> = (0..self.param_count).map(Value::Placeholder).collect();
+        self.soql(&placeholders)
+    }
+
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).expect("a scan plan always serialises")
+    }
+
+    pub fn from_text(text: &str) -> ScanPlan {
+        serde_json::from_str(text).expect("fdw_private holds a scan plan written by to_text")
+    }
+}
+
+/// The field a column reads: its `field` option, or the default for its name.
+pub fn field_of(column: &TableColumn) -> String {
+    column
+        .field
+        .clone()
+        .unwrap_or_else(|| default_field_for_column(&column.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(attnum: i16, name: &str, kind: PgKind, field: Option<&str>) -> TableColumn {
+        TableColumn {
+            attnum,
+            name: name.into(),
+            type_name: "text".into(),
+            type_oid: pgrx::pg_sys::TEXTOID,
+            kind: Some(kind),
+            field: field.map(str::to_string),
+        }
+    }
+
+    fn table() -> Vec<TableColumn> {
+        vec![
+            col(1, "id", PgKind::Text, None),
+            col(2, "stage_name", PgKind::Text, None),
+            col(3, "amount", PgKind::Numeric, Some("Amount")),
+            col(4, "owner_name", PgKind::Text, Some("Owner.Name")),
+            TableColumn {
+                attnum: 5,
+                name: "weird".into(),
+                type_name: "point".into(),
+                type_oid: pgrx::pg_sys::POINTOID,
+                kind: None,
+                field: None,
+            },
+        ]
+    }
+
+    fn options(soql_where: Option<&str>) -> TableOptions {
+        TableOptions {
+            object: "Opportunity".into(),
+            soql_where: soql_where.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn selects_only_needed_columns() {
+        let plan = ScanPlan::build(1, "opp", &options(None), &table(), &[2, 3]).unwrap();
+        assert_eq!(
+            plan.soql(&[]).unwrap(),
+            "SELECT stagename, Amount FROM Opportunity"
+        );
+        assert_eq!(plan.columns.len(), 2);
+    }
+
+    #[test]
+    fn no_columns_selects_id() {
+        let plan = ScanPlan::build(1, "opp", &options(None), &table(), &[]).unwrap();
+        assert_eq!(plan.soql(&[]).unwrap(), "SELECT Id FROM Opportunity");
+        assert!(plan.columns.is_empty());
+    }
+
+    #[test]
+    fn soql_where_is_anded() {
+        let plan =
+            ScanPlan::build(1, "opp", &options(Some("IsWon = true")), &table(), &[1, 4]).unwrap();
+        assert_eq!(
+            plan.soql(&[]).unwrap(),
+            "SELECT id, Owner.Name FROM Opportunity WHERE IsWon = true"
+        );
+    }
+
+    #[test]
+    fn unsupported_types_fail_only_when_needed() {
+        let err = ScanPlan::build(1, "opp", &options(None), &table(), &[5]).unwrap_err();
+        assert!(err.to_string().contains("\"weird\""));
+        assert!(ScanPlan::build(1, "opp", &options(None), &table(), &[1]).is_ok());
+    }
+
+    #[test]
+    fn round_trips_through_text() {
+        let plan =
+            ScanPlan::build(7, "opp", &options(Some("Name = 'a'")), &table(), &[1, 2, 3]).unwrap();
+        assert_eq!(ScanPlan::from_text(&plan.to_text()), plan);
+    }
+}

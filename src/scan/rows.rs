@@ -1,0 +1,166 @@
+//! The executor side of a scan: a lazy, page-at-a-time stream of records (memory bounded by one
+//! page), and the mapping of one record onto the planned columns.
+
+use std::collections::VecDeque;
+
+use serde_json::Value;
+use supabase_wrappers::prelude::Row;
+
+use crate::client::SalesforceClient;
+use crate::error::{SfError, SfResult};
+use crate::scan::plan::PlannedColumn;
+use crate::types::json_to_cell;
+
+static NULL: Value = Value::Null;
+
+pub struct RecordStream {
+    client: SalesforceClient,
+    /// None: no row can match, nothing is sent.
+    soql: Option<String>,
+    all_rows: bool,
+    object: String,
+    page: VecDeque<Value>,
+    next_url: Option<String>,
+    started: bool,
+}
+
+impl RecordStream {
+    pub fn new(
+        client: SalesforceClient,
+        soql: Option<String>,
+        all_rows: bool,
+        object: String,
+    ) -> Self {
+        RecordStream {
+            client,
+            soql,
+            all_rows,
+            object,
+            page: VecDeque::new(),
+            next_url: None,
+            started: false,
+        }
+    }
+
+    /// Starts over from the first page (a rescan), possibly with another SOQL.
+    pub fn restart(&mut self, soql: Option<String>) {
+        self.soql = soql;
+        self.page.clear();
+        self.next_url = None;
+        self.started = false;
+    }
+
+    pub fn soql(&self) -> Option<&str> {
+        self.soql.as_deref()
+    }
+
+    pub fn api_calls(&self) -> u64 {
+        self.client.api_calls
+    }
+
+    /// The next record, fetching the next page when the current one is used up.
+    pub fn next_record(&mut self) -> SfResult<Option<Value>> {
+        loop {
+            if let Some(record) = self.page.pop_front() {
+                return Ok(Some(record));
+            }
+            let page = if !self.started {
+                self.started = true;
+                let Some(soql) = &self.soql else {
+                    return Ok(None);
+                };
+                self.client.query(soql, self.all_rows)
+            } else if let Some(url) = self.next_url.take() {
+                // Between pages is where a cancel or statement_timeout takes effect.
+                pgrx::check_for_interrupts!();
+                self.client.query_more(&url)
+            } else {
+                return Ok(None);
+            };
+            let page = page.map_err(|e| with_object(e, &self.object))?;
+            self.next_url = if page.done {
+                None
+            } else {
+                page.next_records_url
+            };
+            self.page = page.records.into();
+            if self.page.is_empty() && self.next_url.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+fn with_object(err: SfError, object: &str) -> SfError {
+    match err {
+        SfError::Api {
+            status,
+            code,
+            message,
+            ..
+        } => SfError::Api {
+            status,
+            code,
+            message,
+            object: Some(object.to_string()),
+        },
+        other => other,
+    }
+}
+
+/// The value at a field name or relationship path (`Owner.Name`), matching keys
+/// case-insensitively as SOQL names are; a null parent gives null.
+pub fn field_value<'a>(record: &'a Value, path: &str) -> &'a Value {
+    let mut current = record;
+    for segment in path.split('.') {
+        let Value::Object(map) = current else {
+            return &NULL;
+        };
+        current = match map.get(segment) {
+            Some(v) => v,
+            None => map
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(segment))
+                .map(|(_, v)| v)
+                .unwrap_or(&NULL),
+        };
+    }
+    current
+}
+
+/// Fills `row` with the planned columns of one record, in plan order.
+pub fn fill_row(record: &Value, columns: &[PlannedColumn], row: &mut Row) -> SfResult<()> {
+    for column in columns {
+        let value = field_value(record, &column.field);
+        let cell = json_to_cell(column.kind, value).map_err(|reason| SfError::Conversion {
+            field: column.field.clone(),
+            column: column.name.clone(),
+            type_name: format!("{:?}", column.kind).to_lowercase(),
+            reason,
+        })?;
+        row.push(&column.name, cell);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_read_nested_objects_case_insensitively() {
+        let record = json!({
+            "attributes": {"type": "Task"},
+            "Subject": "Call",
+            "Owner": {"attributes": {"type": "User"}, "Name": "Ada"},
+            "What": null
+        });
+        assert_eq!(field_value(&record, "Subject"), &json!("Call"));
+        assert_eq!(field_value(&record, "subject"), &json!("Call"));
+        assert_eq!(field_value(&record, "Owner.Name"), &json!("Ada"));
+        assert_eq!(field_value(&record, "owner.name"), &json!("Ada"));
+        assert_eq!(field_value(&record, "What.Type"), &Value::Null);
+        assert_eq!(field_value(&record, "Missing"), &Value::Null);
+    }
+}
