@@ -66,9 +66,16 @@ stop_emulator() {
 }
 
 # Builds the emulator and builds + installs the extension into the system PostgreSQL 15.
+# Quiet on success; the whole build log on failure.
 build_and_install() {
-  (cd "$ROOT" && cargo build --release -p sf-emulator --quiet)
-  local sudo_flag=()
+  local sudo_flag=() log
   [ "$(id -u)" = 0 ] || sudo_flag=(--sudo)
-  (cd "$ROOT" && cargo pgrx install --release "${sudo_flag[@]}" --pg-config "$PG_BIN/pg_config" >/dev/null)
+  log="$(mktemp)"
+  if ! (cd "$ROOT" && cargo build --release -p sf-emulator \
+        && cargo pgrx install --release "${sudo_flag[@]}" --pg-config "$PG_BIN/pg_config") >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
 }

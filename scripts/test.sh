@@ -34,7 +34,7 @@ echo "== SQL regression tests"
 start_emulator "$TMP/emulator.log" --scale 10
 start_cluster "$TMP/pg"
 export SF_TEST_TMP="$TMP"
-schedule=(00_setup 01_scan 02_errors 03_plan_cache)
+schedule=(00_setup 01_scan 02_errors 03_plan_cache 05_pushdown 08_import)
 set +e
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres \

@@ -110,6 +110,7 @@ impl SalesforceClient {
                 request = request.header(*name, value);
             }
             self.api_calls += 1;
+            crate::settings::count_api_call();
             let response = request.send().map_err(|e| SfError::Unreachable {
                 url: url.clone(),
                 reason: describe_transport_error(&e),
@@ -154,6 +155,48 @@ impl SalesforceClient {
         )];
         let value = self.get_json(&path, &[("q", soql)], &headers)?;
         parse_page(value)
+    }
+
+    /// The object's record count from `/limits/recordCount` (None when Salesforce does not
+    /// report it; the figure can lag by a few minutes).
+    pub fn record_count(&mut self, object: &str) -> SfResult<Option<u64>> {
+        let path = self.data_path("limits/recordCount");
+        let value = self.get_json(&path, &[("sObjects", object)], &[])?;
+        Ok(value["sObjects"].as_array().and_then(|entries| {
+            entries
+                .iter()
+                .find(|e| {
+                    e["name"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(object))
+                })
+                .and_then(|e| e["count"].as_u64())
+        }))
+    }
+
+    /// The global describe (`GET /sobjects`): every object of the org.
+    pub fn describe_global(&mut self) -> SfResult<Value> {
+        let path = self.data_path("sobjects");
+        self.get_json(&path, &[], &[])
+    }
+
+    /// One object's describe (`GET /sobjects/{object}/describe`).
+    pub fn describe(&mut self, object: &str) -> SfResult<Value> {
+        let path = self.data_path(&format!("sobjects/{object}/describe"));
+        self.get_json(&path, &[], &[]).map_err(|e| match e {
+            SfError::Api {
+                status,
+                code,
+                message,
+                ..
+            } => SfError::Api {
+                status,
+                code,
+                message,
+                object: Some(object.to_string()),
+            },
+            other => other,
+        })
     }
 
     /// The page behind a `nextRecordsUrl`.

@@ -58,6 +58,9 @@ pub enum SfError {
         object: Option<String>,
     },
 
+    #[error("cannot import {object}: {reason}")]
+    ImportObject { object: String, reason: String },
+
     #[error("unexpected response from Salesforce at {url}: {reason}")]
     Protocol { url: String, reason: String },
 }
@@ -94,6 +97,7 @@ impl SfError {
                 _ if *status >= 500 => ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
                 _ => ERRCODE_FDW_ERROR,
             },
+            SfError::ImportObject { .. } => ERRCODE_FDW_TABLE_NOT_FOUND,
             SfError::Protocol { .. } => ERRCODE_FDW_ERROR,
         }
     }
@@ -112,6 +116,9 @@ impl SfError {
                 "Use text, varchar, integer, bigint, numeric, double precision, boolean, date, time, timestamp, timestamptz, jsonb, json or text[].".into(),
             ),
             SfError::Auth { error, description, .. } => Some(auth_hint(error, description)),
+            SfError::ImportObject { .. } => Some(
+                "LIMIT TO takes API names (\"Invoice__c\") or snake_case names (invoice__c); IMPORT FOREIGN SCHEMA without LIMIT TO imports every object this Salesforce user can query.".into(),
+            ),
             SfError::Unreachable { .. } => Some(
                 "Check the server's login_url / instance_url options and that the host is reachable from the database server.".into(),
             ),

@@ -9,6 +9,7 @@ use supabase_wrappers::prelude::*;
 
 use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
+use crate::import::{self, ListType};
 use crate::options::{self, AuthMethod, OptionLevel, ServerOptions, TableOptions};
 use crate::scan::plan::{PlannedColumn, ScanPlan, TableColumn};
 use crate::scan::rows::{fill_row, RecordStream};
@@ -55,6 +56,41 @@ impl SalesforceFdw {
         }
     }
 
+    /// CREATE FOREIGN TABLE statements for IMPORT FOREIGN SCHEMA, from the org's describes,
+    /// as the given user mapping sees them.
+    pub fn import(
+        &mut self,
+        list: ListType,
+        names: &[String],
+        options: &HashMap<String, String>,
+        mapping: &HashMap<String, String>,
+    ) -> SfResult<Vec<String>> {
+        let import_options = import::parse_import_options(options)?;
+        let server_options = ServerOptions::from_map(&self.server.options)?;
+        let auth = AuthMethod::from_options(&self.server.options, mapping)?;
+        let mut client = SalesforceClient::new(server_options, auth)?;
+        let global = client.describe_global()?;
+        let targets = import::import_targets(&global, list, names, import_options.naming)?;
+        let mut statements = Vec::with_capacity(targets.len());
+        for target in targets {
+            match client.describe(&target.object) {
+                Ok(describe) => statements.push(import::foreign_table_sql_named(
+                    &describe,
+                    &target.table,
+                    &self.server.server_name,
+                    &import_options,
+                )?),
+                // Importing a whole org, an object this user may not describe is skipped with a
+                // warning; one named in LIMIT TO is an error.
+                Err(e) if list != ListType::LimitTo => {
+                    pgrx::warning!("salesforce_fdw: skipping {}: {e}", target.object)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(statements)
+    }
+
     /// Frees the HTTP client and the buffered page as soon as the scan ends.
     pub fn finish_scan(&mut self) {
         self.stream = None;
@@ -91,6 +127,7 @@ impl ForeignDataWrapper<SfError> for SalesforceFdw {
                 name: c.name.clone(),
                 type_name: format!("oid {}", c.type_oid.to_u32()),
                 type_oid: c.type_oid,
+                typmod: -1,
                 kind: PgKind::from_oid(c.type_oid),
                 field: None,
             })
@@ -139,6 +176,7 @@ impl ForeignDataWrapper<SfError> for SalesforceFdw {
 
     fn fdw_routine_hook(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
         crate::scan::install(routine);
+        routine.ImportForeignSchema = Some(crate::import_callback::import_foreign_schema);
     }
 
     fn validator(

@@ -7,16 +7,23 @@ pub mod client;
 pub mod error;
 pub mod fdw;
 pub mod import;
+pub mod import_callback;
 pub mod naming;
 pub mod options;
 pub mod pushdown;
 pub mod scan;
+pub mod settings;
 pub mod soql;
 pub mod types;
 
 pub use error::SfError;
 
 pg_module_magic!();
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    settings::register();
+}
 
 // CREATE EXTENSION creates the wrapper itself, as postgres_fdw does.
 extension_sql!(

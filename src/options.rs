@@ -61,7 +61,7 @@ const USER_MAPPING_OPTIONS: &[&str] = &[
     "access_token",
     "instance_url",
 ];
-const TABLE_OPTIONS: &[&str] = &["object", "soql_where"];
+const TABLE_OPTIONS: &[&str] = &["object", "soql_where", "include_deleted"];
 const COLUMN_OPTIONS: &[&str] = &["field"];
 
 /// Options whose values must never leave the user mapping or appear in any message.
@@ -142,6 +142,7 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
             }
         }
         "auth" => AuthKind::parse(value).map(|_| ()),
+        "include_deleted" => parse_bool(name, value).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -151,6 +152,17 @@ pub fn is_api_name(value: &str) -> bool {
     let mut chars = value.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn parse_bool(name: &str, value: &str) -> SfResult<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "1" => Ok(true),
+        "false" | "off" | "no" | "0" => Ok(false),
+        _ => Err(SfError::invalid_option(
+            name,
+            format!("\"{value}\" is not a boolean (true or false)"),
+        )),
+    }
 }
 
 fn parse_int_in(name: &str, value: &str, min: i64, max: i64) -> SfResult<i64> {
@@ -367,6 +379,8 @@ fn missing(option: &str, hint: &str) -> SfError {
 pub struct TableOptions {
     pub object: String,
     pub soql_where: Option<String>,
+    /// Read through queryAll: deleted (recycle bin) and archived rows too.
+    pub include_deleted: bool,
 }
 
 impl TableOptions {
@@ -387,6 +401,10 @@ impl TableOptions {
                 .get("soql_where")
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty()),
+            include_deleted: match map.get("include_deleted") {
+                Some(v) => parse_bool("include_deleted", v)?,
+                None => false,
+            },
         })
     }
 }
@@ -416,7 +434,10 @@ mod tests {
     fn unknown_options_name_the_option_and_the_accepted_ones() {
         let err = validate(OptionLevel::Table, &opts(&[("objcet", "Account")])).unwrap_err();
         assert!(err.to_string().contains("\"objcet\""));
-        assert!(err.hint().unwrap().contains("object, soql_where"));
+        assert!(err
+            .hint()
+            .unwrap()
+            .contains("object, soql_where, include_deleted"));
     }
 
     #[test]

@@ -161,6 +161,21 @@ impl Cond {
         }
     }
 
+    /// Whether this condition asks for deleted rows (`is_deleted`, `is_deleted = true`), which
+    /// only queryAll returns.
+    pub fn wants_deleted_rows(&self) -> bool {
+        match self {
+            Cond::BoolField { field, value } => *value && field.eq_ignore_ascii_case("IsDeleted"),
+            Cond::Compare {
+                field,
+                op: CmpOp::Eq,
+                value: Operand::Const(Value::Bool(true)),
+                ..
+            } => field.eq_ignore_ascii_case("IsDeleted"),
+            _ => false,
+        }
+    }
+
     fn has_param(&self) -> bool {
         match self {
             Cond::Compare { value, .. } => matches!(value, Operand::Param(_)),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike};
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::{Date, Time, Timestamp, TimestampWithTimeZone};
-use pgrx::{AnyNumeric, JsonB};
+use pgrx::{AnyNumeric, IntoDatum, JsonB};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use supabase_wrappers::prelude::Cell;
@@ -112,8 +112,10 @@ pub fn parse_integer(value: &Value) -> Result<i64, String> {
     }
 }
 
-/// Converts one JSON value to a cell of the given kind. `Ok(None)` is SQL NULL.
-pub fn json_to_cell(kind: PgKind, value: &Value) -> Result<Option<Cell>, String> {
+/// Converts one JSON value to a cell of the given kind. `Ok(None)` is SQL NULL. `typmod` is
+/// the column's type modifier (-1 for none): a `numeric(p,s)` column gets its scale, as a
+/// value stored in such a column would.
+pub fn json_to_cell(kind: PgKind, typmod: i32, value: &Value) -> Result<Option<Cell>, String> {
     if value.is_null() {
         return Ok(None);
     }
@@ -145,10 +147,20 @@ pub fn json_to_cell(kind: PgKind, value: &Value) -> Result<Option<Cell>, String>
         PgKind::Numeric => {
             let text = scalar_text(value).ok_or_else(|| format!("{value} is not a number"))?;
             // Exact digits as sent: no float on the way.
-            Cell::Numeric(
-                AnyNumeric::try_from(text.as_str())
-                    .map_err(|_| format!("\"{text}\" is not a number"))?,
-            )
+            let number = AnyNumeric::try_from(text.as_str())
+                .map_err(|_| format!("\"{text}\" is not a number"))?;
+            Cell::Numeric(if typmod >= 0 {
+                // numeric(numeric, typmod): rounds to the column's scale, errors on overflow.
+                unsafe {
+                    pgrx::direct_function_call::<AnyNumeric>(
+                        pgrx::pg_sys::numeric,
+                        &[number.into_datum(), typmod.into_datum()],
+                    )
+                }
+                .ok_or_else(|| format!("\"{text}\" does not fit the column's numeric type"))?
+            } else {
+                number
+            })
         }
         PgKind::Bool => Cell::Bool(match value {
             Value::Bool(b) => *b,

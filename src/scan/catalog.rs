@@ -88,6 +88,7 @@ pub unsafe fn table_columns(table_oid: pg_sys::Oid) -> (String, Vec<TableColumn>
                 name: attribute.name().to_string(),
                 type_name,
                 type_oid,
+                typmod: attribute.atttypmod,
                 kind: PgKind::from_oid(type_oid),
                 field: options.get("field").cloned(),
             });

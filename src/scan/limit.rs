@@ -9,7 +9,8 @@ use pgrx::pg_sys;
 ///
 /// # Safety
 /// `root` must be the planner info of the query being planned.
-pub unsafe fn pushable_limit(root: *mut pg_sys::PlannerInfo) -> Option<u64> {
+/// `sorted_by_us`: the scan returns rows already in the query's ORDER BY (pushed to SOQL).
+pub unsafe fn pushable_limit(root: *mut pg_sys::PlannerInfo, sorted_by_us: bool) -> Option<u64> {
     unsafe {
         let parse = (*root).parse;
         if (*parse).commandType != pg_sys::CmdType::CMD_SELECT
@@ -21,7 +22,7 @@ pub unsafe fn pushable_limit(root: *mut pg_sys::PlannerInfo) -> Option<u64> {
             || (*parse).hasTargetSRFs
             || !(*parse).havingQual.is_null()
             || !(*parse).distinctClause.is_null()
-            || !(*parse).sortClause.is_null()
+            || (!(*parse).sortClause.is_null() && !sorted_by_us)
             || !(*parse).setOperations.is_null()
             || !(*parse).rowMarks.is_null()
             || (*parse).limitOption != pg_sys::LimitOption::LIMIT_OPTION_COUNT

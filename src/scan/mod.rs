@@ -7,9 +7,11 @@
 
 pub mod catalog;
 pub mod deparse;
+pub mod estimate;
 pub mod limit;
 pub mod plan;
 pub mod rows;
+pub mod sort;
 
 use std::ffi::{c_void, CStr, CString};
 use std::os::raw::c_int;
@@ -24,11 +26,9 @@ use supabase_wrappers::prelude::*;
 use crate::error::SfError;
 use crate::fdw::SalesforceFdw;
 use crate::options::TableOptions;
-use crate::pushdown::Value;
+use crate::pushdown::{Cond, Value};
 use plan::ScanPlan;
 
-/// Default row estimate until the object's record count is known.
-const DEFAULT_ROWS: f64 = 1000.0;
 /// Cost of starting a scan: a token check and a round trip.
 const STARTUP_COST: f64 = 100.0;
 /// Per-row cost: JSON over HTTP is far dearer than a local tuple.
@@ -135,7 +135,8 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
             pg_sys::JoinType::JOIN_INNER,
             ptr::null_mut(),
         );
-        (*baserel).rows = (DEFAULT_ROWS * selectivity).max(1.0).round();
+        let object_rows = estimate::object_rows(server_oid, &plan.object);
+        (*baserel).rows = (object_rows * selectivity).max(1.0).round();
         (*baserel).fdw_private = plan_to_node(&plan) as *mut c_void;
     }
 }
@@ -144,24 +145,64 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
 unsafe extern "C-unwind" fn get_foreign_paths(
     root: *mut pg_sys::PlannerInfo,
     baserel: *mut pg_sys::RelOptInfo,
-    _foreigntableid: pg_sys::Oid,
+    foreigntableid: pg_sys::Oid,
 ) {
     unsafe {
         let rows = (*baserel).rows;
+        let total = STARTUP_COST + rows * ROW_COST;
         let path = pg_sys::create_foreignscan_path(
             root,
             baserel,
             ptr::null_mut(),
             rows,
             STARTUP_COST,
-            STARTUP_COST + rows * ROW_COST,
+            total,
             ptr::null_mut(),
             ptr::null_mut(),
             ptr::null_mut(),
             ptr::null_mut(),
         );
         pg_sys::add_path(baserel, path as *mut pg_sys::Path);
+
+        // A second path sorted by Salesforce, when the query's order can be pushed: a little
+        // dearer than the unsorted one, far cheaper than sorting locally.
+        let pathkeys = (*root).query_pathkeys;
+        let refs = column_refs(foreigntableid);
+        if let Some(order_by) = sort::order_by_for_pathkeys(pathkeys, baserel, &refs) {
+            let order = CString::new(serde_json::to_string(&order_by).unwrap_or_default())
+                .unwrap_or_default();
+            let private = pg_sys::lappend(
+                ptr::null_mut(),
+                pg_sys::makeString(pg_sys::pstrdup(order.as_ptr())) as *mut c_void,
+            );
+            let sorted = pg_sys::create_foreignscan_path(
+                root,
+                baserel,
+                ptr::null_mut(),
+                rows,
+                STARTUP_COST,
+                total * 1.05,
+                pathkeys,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                private,
+            );
+            pg_sys::add_path(baserel, sorted as *mut pg_sys::Path);
+        }
     }
+}
+
+/// The table's columns as the deparser and sort pushdown see them.
+unsafe fn column_refs(table_oid: pg_sys::Oid) -> Vec<deparse::ColumnRef> {
+    let (_, columns) = unsafe { catalog::table_columns(table_oid) };
+    columns
+        .iter()
+        .map(|c| deparse::ColumnRef {
+            attnum: c.attnum,
+            field: plan::field_of(c),
+            type_oid: c.type_oid,
+        })
+        .collect()
 }
 
 #[pg_guard]
@@ -169,22 +210,20 @@ unsafe extern "C-unwind" fn get_foreign_plan(
     root: *mut pg_sys::PlannerInfo,
     baserel: *mut pg_sys::RelOptInfo,
     foreigntableid: pg_sys::Oid,
-    _best_path: *mut pg_sys::ForeignPath,
+    best_path: *mut pg_sys::ForeignPath,
     tlist: *mut pg_sys::List,
     scan_clauses: *mut pg_sys::List,
     outer_plan: *mut pg_sys::Plan,
 ) -> *mut pg_sys::ForeignScan {
     unsafe {
         let mut plan = plan_from_node((*baserel).fdw_private);
-        let (_, columns) = catalog::table_columns(foreigntableid);
-        let refs: Vec<deparse::ColumnRef> = columns
-            .iter()
-            .map(|c| deparse::ColumnRef {
-                attnum: c.attnum,
-                field: plan::field_of(c),
-                type_oid: c.type_oid,
-            })
-            .collect();
+        let refs = column_refs(foreigntableid);
+        // The sorted path carries its SOQL ORDER BY items.
+        let path_private = (*best_path).fdw_private;
+        if !path_private.is_null() {
+            let text = CStr::from_ptr((*(list_nth(path_private, 0) as *mut pg_sys::String)).sval);
+            plan.order_by = serde_json::from_str(&text.to_string_lossy()).unwrap_or_default();
+        }
 
         // Each clause is shipped exactly (evaluated by Salesforce only), shipped as a superset
         // (and rechecked here), or kept local.
@@ -208,9 +247,14 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             }
         }
         plan.param_count = deparser.params.len();
+        if plan.pushed.iter().any(Cond::wants_deleted_rows) {
+            plan.all_rows = true;
+        }
         plan.local_clauses = list_len(local_clauses);
         if local_clauses.is_null() {
-            plan.limit = limit::pushable_limit(root);
+            let sorted_by_us = !(*best_path).path.pathkeys.is_null()
+                && pg_sys::pathkeys_contained_in((*root).sort_pathkeys, (*best_path).path.pathkeys);
+            plan.limit = limit::pushable_limit(root, sorted_by_us);
         }
         let mut fdw_exprs: *mut pg_sys::List = ptr::null_mut();
         for expr in &deparser.params {

@@ -18,6 +18,8 @@ pub struct TableColumn {
     pub name: String,
     pub type_name: String,
     pub type_oid: pgrx::pg_sys::Oid,
+    /// The column's type modifier (-1 for none), e.g. the scale of numeric(18,2).
+    pub typmod: i32,
     pub kind: Option<PgKind>,
     /// The `field` column option, if any.
     pub field: Option<String>,
@@ -30,6 +32,7 @@ pub struct PlannedColumn {
     pub name: String,
     pub field: String,
     pub kind: PgKind,
+    pub typmod: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +84,7 @@ impl ScanPlan {
                 name: column.name.clone(),
                 field,
                 kind,
+                typmod: column.typmod,
             });
         }
         Ok(ScanPlan {
@@ -94,7 +98,7 @@ impl ScanPlan {
             param_count: 0,
             order_by: Vec::new(),
             limit: None,
-            all_rows: false,
+            all_rows: options.include_deleted,
             local_clauses: 0,
         })
     }
@@ -152,6 +156,7 @@ mod tests {
             name: name.into(),
             type_name: "text".into(),
             type_oid: pgrx::pg_sys::TEXTOID,
+            typmod: -1,
             kind: Some(kind),
             field: field.map(str::to_string),
         }
@@ -168,6 +173,7 @@ mod tests {
                 name: "weird".into(),
                 type_name: "point".into(),
                 type_oid: pgrx::pg_sys::POINTOID,
+                typmod: -1,
                 kind: None,
                 field: None,
             },
@@ -178,6 +184,7 @@ mod tests {
         TableOptions {
             object: "Opportunity".into(),
             soql_where: soql_where.map(str::to_string),
+            include_deleted: false,
         }
     }
 

@@ -2,6 +2,7 @@
 //! page), and the mapping of one record onto the planned columns.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use supabase_wrappers::prelude::Row;
@@ -22,6 +23,41 @@ pub struct RecordStream {
     page: VecDeque<Value>,
     next_url: Option<String>,
     started: bool,
+    progress: Progress,
+}
+
+/// Rows read so far, reported as a NOTICE every `salesforce_fdw.progress_interval` seconds.
+struct Progress {
+    rows: u64,
+    started_at: Instant,
+    last_report: Instant,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let now = Instant::now();
+        Progress {
+            rows: 0,
+            started_at: now,
+            last_report: now,
+        }
+    }
+
+    fn add(&mut self, rows: usize, object: &str) {
+        self.rows += rows as u64;
+        let interval = crate::settings::PROGRESS_INTERVAL.get();
+        if interval <= 0 || self.last_report.elapsed() < Duration::from_secs(interval as u64) {
+            return;
+        }
+        self.last_report = Instant::now();
+        let seconds = self.started_at.elapsed().as_secs_f64().max(0.001);
+        pgrx::notice!(
+            "salesforce_fdw: {} rows of {object} read in {:.0} s ({:.0} rows/s)",
+            self.rows,
+            seconds,
+            self.rows as f64 / seconds
+        );
+    }
 }
 
 impl RecordStream {
@@ -39,6 +75,7 @@ impl RecordStream {
             page: VecDeque::new(),
             next_url: None,
             started: false,
+            progress: Progress::new(),
         }
     }
 
@@ -83,6 +120,7 @@ impl RecordStream {
             } else {
                 page.next_records_url
             };
+            self.progress.add(page.records.len(), &self.object);
             self.page = page.records.into();
             if self.page.is_empty() && self.next_url.is_none() {
                 return Ok(None);
@@ -132,11 +170,13 @@ pub fn field_value<'a>(record: &'a Value, path: &str) -> &'a Value {
 pub fn fill_row(record: &Value, columns: &[PlannedColumn], row: &mut Row) -> SfResult<()> {
     for column in columns {
         let value = field_value(record, &column.field);
-        let cell = json_to_cell(column.kind, value).map_err(|reason| SfError::Conversion {
-            field: column.field.clone(),
-            column: column.name.clone(),
-            type_name: format!("{:?}", column.kind).to_lowercase(),
-            reason,
+        let cell = json_to_cell(column.kind, column.typmod, value).map_err(|reason| {
+            SfError::Conversion {
+                field: column.field.clone(),
+                column: column.name.clone(),
+                type_name: format!("{:?}", column.kind).to_lowercase(),
+                reason,
+            }
         })?;
         row.push(&column.name, cell);
     }

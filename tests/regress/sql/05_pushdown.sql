@@ -1,0 +1,63 @@
+-- What goes to Salesforce: WHERE conditions (exact ones leave the local filter, supersets stay
+-- in it), ORDER BY on types Salesforce orders like Postgres, LIMIT only when nothing is
+-- filtered locally, queryAll for deleted rows, and row estimates from recordCount.
+
+-- Exact conditions on numbers, dates, booleans: shipped, and no local Filter left.
+EXPLAIN (COSTS OFF)
+SELECT name FROM sf.opportunity
+ WHERE amount > 100000 AND close_date >= date '2025-01-01' AND NOT is_closed;
+-- Text equality is case-insensitive in Salesforce: shipped as a superset, rechecked here.
+EXPLAIN (COSTS OFF)
+SELECT name FROM sf.opportunity WHERE stage_name = 'Closed Won' AND amount > 1000;
+-- Conditions Salesforce cannot evaluate stay local, the rest is still shipped.
+EXPLAIN (COSTS OFF)
+SELECT name FROM sf.opportunity WHERE lower(name) LIKE 'acme%' AND probability >= 50;
+-- <> excludes NULLs in Postgres: the SOQL says so explicitly.
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM sf.opportunity WHERE amount <> 0;
+-- IN lists, NULL tests, OR of shippable conditions.
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM sf.opportunity
+ WHERE (fiscal_quarter IN (1, 2) OR amount IS NULL) AND created_date < '2025-06-01 00:00:00+02';
+-- Conditions that can never match send nothing at all.
+EXPLAIN (COSTS OFF) SELECT count(*) FROM sf.opportunity WHERE name = '';
+SELECT count(*) FROM sf.opportunity WHERE name = '';
+
+-- Rows transferred equal rows returned for a fully shipped query.
+\! python3 tests/emulator_log.py reset
+SELECT count(*) FROM sf.opportunity WHERE amount > 100000 AND NOT is_closed;
+\! python3 tests/emulator_log.py soql
+
+-- ORDER BY on a number or date with LIMIT: both go to Salesforce, no local Sort.
+EXPLAIN (COSTS OFF)
+SELECT name, amount FROM sf.opportunity ORDER BY amount DESC NULLS LAST LIMIT 5;
+SELECT name, amount FROM sf.opportunity ORDER BY amount DESC NULLS LAST LIMIT 5;
+EXPLAIN (COSTS OFF)
+SELECT id, close_date FROM sf.opportunity WHERE is_won ORDER BY close_date, amount DESC LIMIT 3 OFFSET 2;
+-- ORDER BY text stays local (Salesforce sorts text case-insensitively), so LIMIT does too.
+EXPLAIN (COSTS OFF)
+SELECT name FROM sf.opportunity ORDER BY name LIMIT 5;
+-- A local filter keeps LIMIT local.
+EXPLAIN (COSTS OFF)
+SELECT name FROM sf.opportunity WHERE stage_name = 'Prospecting' LIMIT 5;
+-- LIMIT without ORDER BY, all conditions exact: pushed.
+\! python3 tests/emulator_log.py reset
+SELECT count(*) FROM (SELECT id FROM sf.opportunity WHERE is_won LIMIT 7) x;
+\! python3 tests/emulator_log.py soql
+
+-- Deleted rows: `is_deleted` reads through queryAll.
+EXPLAIN (COSTS OFF) SELECT count(*) FROM sf.opportunity WHERE is_deleted;
+CREATE FOREIGN TABLE sf.opportunity_all (id text, is_deleted boolean)
+  SERVER emulator OPTIONS (object 'Opportunity', include_deleted 'true');
+EXPLAIN (COSTS OFF) SELECT count(*) FROM sf.opportunity_all;
+ALTER FOREIGN TABLE sf.opportunity_all OPTIONS (SET include_deleted 'maybe');
+DROP FOREIGN TABLE sf.opportunity_all;
+
+-- Row estimates come from /limits/recordCount: 10,000 opportunities, 5,000 invoices.
+EXPLAIN SELECT * FROM sf.opportunity;
+EXPLAIN SELECT * FROM sf.invoice;
+
+-- Stable expressions and parameters are evaluated once per scan and shipped.
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM sf.opportunity WHERE created_date > now() - interval '100000 days';
+SELECT count(*) FROM sf.opportunity WHERE created_date > now() - interval '100000 days';
