@@ -7,7 +7,7 @@ set -euo pipefail
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 PGRX_VERSION=0.16.1
 PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev clang sudo
-          curl ca-certificates pkg-config python3 build-essential)
+          curl ca-certificates openssl pkg-config python3 build-essential)
 
 log() { printf '[setup] %s\n' "$*"; }
 

@@ -14,6 +14,7 @@ chmod 755 "$TMP"
 cleanup() {
   stop_cluster
   stop_emulator
+  [ -z "${FIXTURE_EMULATOR_PID:-}" ] || kill "$FIXTURE_EMULATOR_PID" 2>/dev/null || true
   if [ "${KEEP_TMP:-}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -31,10 +32,32 @@ echo "== build and install"
 build_and_install
 
 echo "== SQL regression tests"
-start_emulator "$TMP/emulator.log" --scale 10
+# Keys for the JWT bearer flow: the emulator trusts jwt.pub; other.key is a key it does not know.
+openssl genrsa -out "$TMP/jwt.key" 2048 2>/dev/null
+openssl rsa -in "$TMP/jwt.key" -pubout -out "$TMP/jwt.pub" 2>/dev/null
+openssl genrsa -out "$TMP/other.key" 2048 2>/dev/null
+chmod 644 "$TMP"/*.key
+start_emulator "$TMP/emulator.log" --scale 10 --jwt-public-key "$TMP/jwt.pub"
+# A second emulator serving the real describes recorded from real orgs, when they are present.
+FIXTURES="$ROOT/../shared/fixtures/salesforce"
+fixture_tests=()
+if [ -d "$FIXTURES/cumulusci" ]; then
+  mkdir -p "$TMP/describes"
+  for object in Account_PersonAccount Case Contact Custom__c Event Lead OpportunityContactRole Opportunity; do
+    cp "$FIXTURES/cumulusci/GET_sobjects_${object}_describe.json" "$TMP/describes/$object.json"
+  done
+  cp "$FIXTURES/swiftlysalesforce/Example__Tests__DescribeTaskResult.json" "$TMP/describes/Task.json"
+  main_emulator_pid="$EMULATOR_PID"; main_emulator_url="$SF_EMULATOR_URL"
+  start_emulator "$TMP/fixture-emulator.log" --describe-dir "$TMP/describes"
+  FIXTURE_EMULATOR_PID="$EMULATOR_PID"; export SF_FIXTURE_EMULATOR_URL="$SF_EMULATOR_URL"
+  EMULATOR_PID="$main_emulator_pid"; SF_EMULATOR_URL="$main_emulator_url"
+  fixture_tests=(10_real_describes)
+else
+  echo "skipping 10_real_describes: $FIXTURES not found"
+fi
 start_cluster "$TMP/pg"
 export SF_TEST_TMP="$TMP"
-schedule=(00_setup 01_scan 02_errors 03_plan_cache 05_pushdown 08_import)
+schedule=(00_setup 01_scan 02_errors 03_plan_cache 05_pushdown 08_import 09_auth)
 set +e
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres \

@@ -4,6 +4,20 @@
 \set VERBOSITY default
 
 CREATE EXTENSION salesforce_fdw;
+
+-- For the tests: runs a query and shows the error it raises, with the emulator's port masked so the
+-- expected output does not depend on it.
+CREATE FUNCTION error_of(query text)
+RETURNS TABLE (state text, message text, hint text) LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE query;
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                          hint = PG_EXCEPTION_HINT;
+  message := regexp_replace(message, '127\.0\.0\.1:[0-9]+', '127.0.0.1:<port>', 'g');
+  RETURN NEXT;
+END $$;
+
 SELECT e.extname, e.extnamespace::regnamespace AS schema, e.extrelocatable
   FROM pg_extension e WHERE e.extname = 'salesforce_fdw';
 SELECT fdwname, fdwhandler::regproc AS handler, fdwvalidator::regproc AS validator

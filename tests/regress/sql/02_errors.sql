@@ -3,19 +3,6 @@
 \getenv emulator_url SF_EMULATOR_URL
 \set VERBOSITY default
 
--- Runs a query and shows the error it raises, with the emulator's port masked so the
--- expected output does not depend on it.
-CREATE FUNCTION error_of(query text)
-RETURNS TABLE (state text, message text, hint text) LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE query;
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                          hint = PG_EXCEPTION_HINT;
-  message := regexp_replace(message, '127\.0\.0\.1:[0-9]+', '127.0.0.1:<port>', 'g');
-  RETURN NEXT;
-END $$;
-
 -- Unknown object.
 CREATE FOREIGN TABLE sf.nope (id text) SERVER emulator OPTIONS (object 'Opportunityy');
 SELECT * FROM sf.nope;
@@ -92,4 +79,3 @@ SELECT count(*) AS secret_lines
 
 DROP FOREIGN TABLE sf.nope, sf.bad_field, sf.no_object, sf.odd_type, sf.wrong_type, sf.nowhere;
 DROP SERVER nowhere CASCADE;
-DROP FUNCTION error_of(text);
