@@ -26,6 +26,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The Debian package starts a default cluster on 5432; we use our own throwaway clusters.
 
+# Node.js runs the SOQL grammar check of the test suite (tests/soql-check).
+if ! command -v npm >/dev/null; then
+  log "installing Node.js and npm"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 if ! command -v cargo >/dev/null; then
   echo "cargo is not installed: install the Rust toolchain (rustup) first" >&2
   exit 1

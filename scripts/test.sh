@@ -57,7 +57,7 @@ else
 fi
 start_cluster "$TMP/pg"
 export SF_TEST_TMP="$TMP"
-schedule=(00_setup 01_scan 02_errors 03_plan_cache 05_pushdown 08_import 09_auth)
+schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 08_import 09_auth "${fixture_tests[@]}" 99_soql_check)
 set +e
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres \

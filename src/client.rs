@@ -95,6 +95,7 @@ impl SalesforceClient {
         headers: &[(&str, String)],
     ) -> SfResult<Value> {
         let mut relogged = false;
+        let mut attempt: u32 = 0;
         loop {
             let session = self.session()?;
             let url = format!("{}{}", session.instance_url, path);
@@ -111,15 +112,25 @@ impl SalesforceClient {
             }
             self.api_calls += 1;
             crate::settings::count_api_call();
-            let response = request.send().map_err(|e| SfError::Unreachable {
-                url: url.clone(),
-                reason: describe_transport_error(&e),
-            })?;
-            let status = response.status().as_u16();
-            let body = response.bytes().map_err(|e| SfError::Unreachable {
-                url: url.clone(),
-                reason: describe_transport_error(&e),
-            })?;
+            let outcome = request.send().and_then(|response| {
+                let status = response.status().as_u16();
+                response.bytes().map(|body| (status, body))
+            });
+            let (status, body) = match outcome {
+                Ok(answer) => answer,
+                Err(e) => {
+                    // Timeouts, resets and dropped connections: GETs are safe to repeat.
+                    if attempt < self.server.max_retries {
+                        attempt += 1;
+                        backoff(attempt);
+                        continue;
+                    }
+                    return Err(SfError::Unreachable {
+                        url,
+                        reason: describe_transport_error(&e),
+                    });
+                }
+            };
             if (200..300).contains(&status) {
                 return serde_json::from_slice(&body).map_err(|e| SfError::Protocol {
                     url,
@@ -127,6 +138,11 @@ impl SalesforceClient {
                 });
             }
             let error = parse_api_error(status, &body);
+            if (status >= 500 || status == 429) && attempt < self.server.max_retries {
+                attempt += 1;
+                backoff(attempt);
+                continue;
+            }
             // An expired session is renewed once, transparently; access tokens cannot be.
             if let SfError::Api { code, .. } = &error {
                 if code == "INVALID_SESSION_ID"
@@ -207,6 +223,21 @@ impl SalesforceClient {
         )];
         let value = self.get_json(next_records_url, &[], &headers)?;
         parse_page(value)
+    }
+}
+
+/// Waits before retry `attempt` (1, 2, ...): exponential from 200 ms, capped at 10 s, with
+/// jitter so that concurrent backends do not retry in step; a cancel interrupts the wait.
+fn backoff(attempt: u32) {
+    let base = (200u64 << attempt.min(6)).min(10_000);
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64 % (base / 2 + 1))
+        .unwrap_or(0);
+    let deadline = std::time::Instant::now() + Duration::from_millis(base / 2 + jitter);
+    while std::time::Instant::now() < deadline {
+        pgrx::check_for_interrupts!();
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -43,6 +43,8 @@ pub enum Operand {
 pub enum FieldClass {
     Number,
     Text,
+    /// Text on an id or reference field: Salesforce rejects literals that are not ids.
+    Id,
     Bool,
     Date,
     DateTime,
@@ -299,25 +301,40 @@ fn literal(class: FieldClass, value: &Value) -> Option<String> {
         (FieldClass::Text, Value::Text(s)) if s.chars().count() <= MAX_STRING_LITERAL => {
             Some(quote_string(s))
         }
+        (FieldClass::Id, Value::Text(s)) if is_id(s) => Some(quote_string(s)),
         (FieldClass::Date, Value::Date(days)) => format_date(*days),
         (FieldClass::DateTime, Value::Timestamp(micros)) => format_datetime_millis(*micros),
         _ => None,
     }
 }
 
+/// Most significant digits SOQL takes in a number literal ("Number too large or too precise").
+const MAX_NUMBER_DIGITS: usize = 18;
+
 fn is_plain_number(n: &str) -> bool {
     let digits = n.strip_prefix('-').unwrap_or(n);
     let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let significant = format!("{int}{frac}");
+    let significant = significant.trim_start_matches('0').trim_end_matches('0');
     !int.is_empty()
         && !frac.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
+        && int.trim_start_matches('0').len() <= MAX_NUMBER_DIGITS
+        && significant.len() <= MAX_NUMBER_DIGITS
+}
+
+/// A 15- or 18-character Salesforce id.
+fn is_id(s: &str) -> bool {
+    (s.len() == 15 || s.len() == 18) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// A text value Salesforce can never hold: empty, or with leading/trailing ASCII whitespace
 /// (SALESFORCE.md 7.6). Equality with it matches nothing.
-fn impossible_text(value: &Value) -> bool {
+fn impossible_text(class: FieldClass, value: &Value) -> bool {
     match value {
+        // Every value of an id field is an 18-character id (Postgres compares exactly).
+        Value::Text(s) if class == FieldClass::Id => s.len() != 18 && !is_id(s),
         Value::Text(s) => {
             s.is_empty()
                 || s.starts_with(|c: char| c.is_ascii_whitespace())
@@ -335,8 +352,8 @@ fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value) -> S
     match class {
         // Salesforce compares text case-insensitively: `=` gives a superset; `<>`, `<`, `>`
         // could drop rows Postgres keeps, so they stay local.
-        FieldClass::Text => match op {
-            CmpOp::Eq if impossible_text(value) => Soql::Nothing,
+        FieldClass::Text | FieldClass::Id => match op {
+            CmpOp::Eq if impossible_text(class, value) => Soql::Nothing,
             CmpOp::Eq => match literal(class, value) {
                 Some(lit) => Soql::Where {
                     text: format!("{field} = {lit}"),
@@ -349,21 +366,24 @@ fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value) -> S
         FieldClass::DateTime => match value {
             Value::Timestamp(micros) => render_datetime_compare(field, op, *micros),
             Value::Placeholder(_) => match literal(class, value) {
-                Some(lit) => exact_compare(field, op, &lit),
+                Some(lit) => exact_compare(field, class, op, &lit),
                 None => Soql::All,
             },
             _ => Soql::All,
         },
+        // Booleans: only = and <> (ordering operators on them are not shown to be SOQL).
+        FieldClass::Bool if !matches!(op, CmpOp::Eq | CmpOp::Ne) => Soql::All,
         FieldClass::Number | FieldClass::Bool | FieldClass::Date => match literal(class, value) {
-            Some(lit) => exact_compare(field, op, &lit),
+            Some(lit) => exact_compare(field, class, op, &lit),
             None => Soql::All,
         },
     }
 }
 
-/// `field op lit` for exact classes; `!=` also excludes nulls, as Postgres' `<>` does.
-fn exact_compare(field: &str, op: CmpOp, lit: &str) -> Soql {
-    let text = if op == CmpOp::Ne {
+/// `field op lit` for exact classes; `!=` also excludes nulls, as Postgres' `<>` does, except
+/// on booleans: they are never null, and SOQL's `!= null` on a boolean means `= true`.
+fn exact_compare(field: &str, class: FieldClass, op: CmpOp, lit: &str) -> Soql {
+    let text = if op == CmpOp::Ne && class != FieldClass::Bool {
         format!("{field} != {lit} AND {field} != null")
     } else {
         format!("{field} {} {lit}", op.soql())
@@ -391,7 +411,7 @@ fn render_datetime_compare(field: &str, op: CmpOp, micros: i64) -> Soql {
         (CmpOp::Lt | CmpOp::Le, false) => (CmpOp::Le, floor),
     };
     match format_datetime_millis(at) {
-        Some(lit) => exact_compare(field, op, &lit),
+        Some(lit) => exact_compare(field, FieldClass::DateTime, op, &lit),
         None => Soql::All,
     }
 }
@@ -407,14 +427,14 @@ fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> 
             return Soql::Nothing;
         }
         // Case-insensitive NOT IN could drop rows Postgres keeps.
-        if class == FieldClass::Text {
+        if matches!(class, FieldClass::Text | FieldClass::Id) {
             return Soql::All;
         }
     }
     let mut literals = Vec::new();
     let mut exact = true;
     for item in items {
-        if *item == Value::Null || (class == FieldClass::Text && impossible_text(item)) {
+        if *item == Value::Null || impossible_text(class, item) {
             // Matches nothing; in NOT IN such items were handled above.
             continue;
         }
@@ -426,7 +446,7 @@ fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> 
             }
             None => return Soql::All,
         }
-        if class == FieldClass::Text {
+        if matches!(class, FieldClass::Text | FieldClass::Id) {
             exact = false;
         }
     }
@@ -437,7 +457,9 @@ fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> 
     if encoded_len(&list) > MAX_IN_LIST_ENCODED {
         return Soql::All;
     }
-    let text = if negated {
+    let text = if negated && class == FieldClass::Bool {
+        format!("{field} NOT IN ({list})")
+    } else if negated {
         format!("{field} NOT IN ({list}) AND {field} != null")
     } else {
         format!("{field} IN ({list})")
@@ -786,6 +808,73 @@ mod tests {
             soql("Amount > 5", true)
         );
         assert_eq!(Cond::And(vec![nothing, big]).render(&[]), Soql::Nothing);
+    }
+
+    #[test]
+    fn boolean_not_equal_has_no_null_test() {
+        let c = cmp(
+            "IsWon",
+            FieldClass::Bool,
+            CmpOp::Ne,
+            Operand::Const(Value::Bool(true)),
+        );
+        assert_eq!(c.render(&[]), soql("IsWon != true", true));
+        let c = Cond::In {
+            field: "IsWon".into(),
+            class: FieldClass::Bool,
+            values: Operand::Const(Value::Array(vec![Value::Bool(true)])),
+            negated: true,
+        };
+        assert_eq!(c.render(&[]), soql("IsWon NOT IN (true)", true));
+        let c = cmp(
+            "IsWon",
+            FieldClass::Bool,
+            CmpOp::Lt,
+            Operand::Const(Value::Bool(true)),
+        );
+        assert_eq!(c.render(&[]), Soql::All);
+    }
+
+    #[test]
+    fn ids_only_take_id_literals() {
+        let id = |s: &str| cmp("AccountId", FieldClass::Id, CmpOp::Eq, text(s));
+        assert_eq!(
+            id("0015g00000000IjAAI").render(&[]),
+            soql("AccountId = '0015g00000000IjAAI'", false)
+        );
+        assert_eq!(id("not an id").render(&[]), Soql::Nothing);
+        assert_eq!(id("0015g00000000IjAAIx").render(&[]), Soql::Nothing);
+        let c = Cond::In {
+            field: "Id".into(),
+            class: FieldClass::Id,
+            values: Operand::Const(Value::Array(vec![
+                Value::Text("x".into()),
+                Value::Text("0015g00000000Ij".into()),
+            ])),
+            negated: false,
+        };
+        assert_eq!(c.render(&[]), soql("Id IN ('0015g00000000Ij')", false));
+    }
+
+    #[test]
+    fn numbers_beyond_soql_precision_are_not_sent() {
+        let big = cmp(
+            "Amount",
+            FieldClass::Number,
+            CmpOp::Le,
+            num("99999999999999999999999999999999999"),
+        );
+        assert_eq!(big.render(&[]), Soql::All);
+        let fine = cmp(
+            "Amount",
+            FieldClass::Number,
+            CmpOp::Le,
+            num("123456789012.345678"),
+        );
+        assert_eq!(
+            fine.render(&[]),
+            soql("Amount <= 123456789012.345678", true)
+        );
     }
 
     #[test]

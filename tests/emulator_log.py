@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Prints what the emulator received, for the SQL regression tests (psql's \\! runs it).
 
-  emulator_log.py reset        forget the request log
+  emulator_log.py reset        forget the request log; first appends every SOQL of the log, one
+                               JSON string per line, to $SF_TEST_TMP/all-soql.jsonl (when set),
+                               so the suite can check all SOQL it sent (99_soql_check)
+  emulator_log.py collect      the same append, keeping the log
+  emulator_log.py queries      a JSON array, one object per query request: soql, records (the
+                               records returned by it and all its next-page requests), pages
   emulator_log.py soql         one line per query request: endpoint and decoded SOQL;
                                page requests are counted, not printed
   emulator_log.py dump OBJECT FILE   save the emulator's own copy of OBJECT's records to FILE
@@ -21,10 +26,42 @@ def call(method, path):
         return response.read()
 
 
+def collect_soql():
+    """Appends the SOQL of every logged query request to $SF_TEST_TMP/all-soql.jsonl."""
+    tmp = os.environ.get("SF_TEST_TMP")
+    if not tmp:
+        return
+    entries = json.loads(call("GET", "/__emulator/requests"))
+    path = os.path.join(tmp, "all-soql.jsonl")
+    with open(path, "a", encoding="utf-8") as f:
+        for entry in entries:
+            if entry.get("soql"):
+                f.write(json.dumps(entry["soql"], ensure_ascii=False) + "\n")
+
+
+def queries():
+    """Query requests with the records they returned, next pages included."""
+    entries = json.loads(call("GET", "/__emulator/requests"))
+    result = []
+    for entry in entries:
+        path = entry["path"].split("?")[0]
+        if entry.get("soql"):
+            result.append({"soql": entry["soql"], "records": entry.get("records") or 0, "pages": 1})
+        elif ("/query/" in path or "/queryAll/" in path) and result:
+            result[-1]["records"] += entry.get("records") or 0
+            result[-1]["pages"] += 1
+    return result
+
+
 def main(argv):
     command = argv[1]
     if command == "reset":
+        collect_soql()
         call("DELETE", "/__emulator/requests")
+    elif command == "collect":
+        collect_soql()
+    elif command == "queries":
+        print(json.dumps(queries(), ensure_ascii=False))
     elif command == "soql":
         entries = json.loads(call("GET", "/__emulator/requests"))
         pages = 0

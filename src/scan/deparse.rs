@@ -7,6 +7,7 @@ use pgrx::pg_sys::{self, Datum, Node, NodeTag, Oid};
 use pgrx::{AnyNumeric, FromDatum};
 
 use crate::pushdown::{CmpOp, Cond, FieldClass, Operand, Value};
+use crate::scan::metadata::FieldInfo;
 
 /// Built-in objects have OIDs below this; user-defined operators never get pushed.
 const FIRST_NORMAL_OBJECT_ID: u32 = 16384;
@@ -16,9 +17,43 @@ pub struct ColumnRef {
     pub attnum: i16,
     pub field: String,
     pub type_oid: Oid,
+    /// How conditions on it are shipped; None: never.
+    pub class: Option<FieldClass>,
+    /// Salesforce can ORDER BY the field.
+    pub sortable: bool,
 }
 
-/// The comparison class of a column type, if its comparisons can be shipped.
+/// The comparison class of a column, from its Postgres type and what describe says of its
+/// field: only filterable fields, and only where the Salesforce type takes the same literals
+/// (a text column over a number field gets nothing pushed). Unknown fields get nothing.
+pub fn column_class(type_oid: Oid, field: &str, info: Option<&FieldInfo>) -> Option<FieldClass> {
+    let base = field_class(type_oid)?;
+    // The type of a polymorphic reference (What.Type) is an object name: plain text.
+    if let Some((_, last)) = field.rsplit_once('.') {
+        return (base == FieldClass::Text && last.eq_ignore_ascii_case("Type"))
+            .then_some(FieldClass::Text);
+    }
+    let info = info?;
+    if !info.filterable {
+        return None;
+    }
+    match (base, info.sf_type.as_str()) {
+        (FieldClass::Text, "id" | "reference") => Some(FieldClass::Id),
+        (
+            FieldClass::Text,
+            "string" | "picklist" | "textarea" | "email" | "phone" | "url" | "combobox",
+        ) => Some(FieldClass::Text),
+        (FieldClass::Number, "int" | "long" | "double" | "currency" | "percent") => {
+            Some(FieldClass::Number)
+        }
+        (FieldClass::Bool, "boolean") => Some(FieldClass::Bool),
+        (FieldClass::Date, "date") => Some(FieldClass::Date),
+        (FieldClass::DateTime, "datetime") => Some(FieldClass::DateTime),
+        _ => None,
+    }
+}
+
+/// The comparison class of a Postgres type, if its comparisons can be shipped at all.
 pub fn field_class(type_oid: Oid) -> Option<FieldClass> {
     Some(match type_oid {
         pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID | pg_sys::NUMERICOID => {
@@ -37,7 +72,7 @@ pub fn field_class(type_oid: Oid) -> Option<FieldClass> {
 fn operand_type_fits(class: FieldClass, column_type: Oid, other_type: Oid) -> bool {
     match class {
         FieldClass::Number => field_class(other_type) == Some(FieldClass::Number),
-        FieldClass::Text => matches!(
+        FieldClass::Text | FieldClass::Id => matches!(
             other_type,
             pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::UNKNOWNOID
         ),
@@ -92,7 +127,7 @@ impl<'a> Deparser<'a> {
                 NodeTag::T_BooleanTest => self.boolean_test(node as *mut pg_sys::BooleanTest),
                 NodeTag::T_Var | NodeTag::T_RelabelType => {
                     let column = self.column(node)?;
-                    (field_class(column.type_oid)? == FieldClass::Bool).then(|| Cond::BoolField {
+                    (column.class? == FieldClass::Bool).then(|| Cond::BoolField {
                         field: column.field.clone(),
                         value: true,
                     })
@@ -156,8 +191,10 @@ impl<'a> Deparser<'a> {
                 (None, Some(c)) => (c, left, true),
                 _ => return None,
             };
-            let class = field_class(column.type_oid)?;
-            if class == FieldClass::Text && !deterministic_collation((*op).inputcollid) {
+            let class = column.class?;
+            if matches!(class, FieldClass::Text | FieldClass::Id)
+                && !deterministic_collation((*op).inputcollid)
+            {
                 return None;
             }
             if name == "~~" || name == "~~*" {
@@ -203,8 +240,10 @@ impl<'a> Deparser<'a> {
                 _ => return None,
             };
             let column = self.column(list_nth((*op).args, 0))?;
-            let class = field_class(column.type_oid)?;
-            if class == FieldClass::Text && !deterministic_collation((*op).inputcollid) {
+            let class = column.class?;
+            if matches!(class, FieldClass::Text | FieldClass::Id)
+                && !deterministic_collation((*op).inputcollid)
+            {
                 return None;
             }
             let (values, array_type) = self.operand(list_nth((*op).args, 1))?;
@@ -230,7 +269,7 @@ impl<'a> Deparser<'a> {
             }
             let column = self.column((*test).arg as *mut Node)?;
             // SOQL's `= null` on a boolean means `= false`: never ship null tests on booleans.
-            if field_class(column.type_oid)? == FieldClass::Bool {
+            if column.class? == FieldClass::Bool {
                 return None;
             }
             Some(Cond::Null {
@@ -243,7 +282,7 @@ impl<'a> Deparser<'a> {
     unsafe fn boolean_test(&mut self, test: *mut pg_sys::BooleanTest) -> Option<Cond> {
         unsafe {
             let column = self.column((*test).arg as *mut Node)?;
-            if field_class(column.type_oid)? != FieldClass::Bool {
+            if column.class? != FieldClass::Bool {
                 return None;
             }
             // Salesforce booleans are never null, so IS TRUE / IS FALSE are plain values.
@@ -266,7 +305,7 @@ impl<'a> Deparser<'a> {
                 pg_sys::BoolExprType::NOT_EXPR => {
                     // Only NOT of a boolean column: the negation of a superset is not safe.
                     let column = self.column(list_nth(args, 0))?;
-                    (field_class(column.type_oid)? == FieldClass::Bool).then(|| Cond::BoolField {
+                    (column.class? == FieldClass::Bool).then(|| Cond::BoolField {
                         field: column.field.clone(),
                         value: false,
                     })

@@ -7,8 +7,8 @@
 
 pub mod catalog;
 pub mod deparse;
-pub mod estimate;
 pub mod limit;
+pub mod metadata;
 pub mod plan;
 pub mod rows;
 pub mod sort;
@@ -135,7 +135,7 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
             pg_sys::JoinType::JOIN_INNER,
             ptr::null_mut(),
         );
-        let object_rows = estimate::object_rows(server_oid, &plan.object);
+        let object_rows = metadata::object_meta(server_oid, &plan.object).rows();
         (*baserel).rows = (object_rows * selectivity).max(1.0).round();
         (*baserel).fdw_private = plan_to_node(&plan) as *mut c_void;
     }
@@ -192,15 +192,26 @@ unsafe extern "C-unwind" fn get_foreign_paths(
     }
 }
 
-/// The table's columns as the deparser and sort pushdown see them.
+/// The table's columns as the deparser and sort pushdown see them, with what describe says of
+/// their fields.
 unsafe fn column_refs(table_oid: pg_sys::Oid) -> Vec<deparse::ColumnRef> {
+    let (server_oid, options) = catalog::table_options(table_oid);
     let (_, columns) = unsafe { catalog::table_columns(table_oid) };
+    let meta = options
+        .get("object")
+        .map(|object| metadata::object_meta(server_oid, object.trim()));
     columns
         .iter()
-        .map(|c| deparse::ColumnRef {
-            attnum: c.attnum,
-            field: plan::field_of(c),
-            type_oid: c.type_oid,
+        .map(|c| {
+            let field = plan::field_of(c);
+            let info = meta.as_ref().and_then(|m| m.field(&field)).cloned();
+            deparse::ColumnRef {
+                attnum: c.attnum,
+                type_oid: c.type_oid,
+                class: deparse::column_class(c.type_oid, &field, info.as_ref()),
+                sortable: info.as_ref().is_some_and(|i| i.sortable),
+                field,
+            }
         })
         .collect()
 }

@@ -5,7 +5,7 @@
 use pgrx::pg_sys;
 
 use crate::pushdown::FieldClass;
-use crate::scan::deparse::{field_class, ColumnRef};
+use crate::scan::deparse::ColumnRef;
 
 /// SOQL ORDER BY items for the query's pathkeys, or None when any key cannot be pushed.
 ///
@@ -54,8 +54,7 @@ unsafe fn order_item(
                 continue;
             }
             let column = columns.iter().find(|c| c.attnum == (*var).varattno)?;
-            let field_class = field_class(column.type_oid)?;
-            if field_class == FieldClass::Text {
+            if !column.sortable || matches!(column.class?, FieldClass::Text | FieldClass::Id) {
                 return None;
             }
             // Only the type's own default ordering.

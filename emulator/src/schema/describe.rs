@@ -270,7 +270,12 @@ pub fn field_from_describe(v: &Json) -> Option<FieldMeta> {
     f.html_formatted = b(v, "htmlFormatted");
     f.restricted_picklist = b(v, "restrictedPicklist");
     f.cascade_delete = b(v, "cascadeDelete");
-    f.polymorphic = b(v, "polymorphicForeignKey");
+    // Describes before v38 lack polymorphicForeignKey: several referenceTo targets say it too.
+    f.polymorphic = b(v, "polymorphicForeignKey")
+        || v
+            .get("referenceTo")
+            .and_then(Json::as_array)
+            .is_some_and(|targets| targets.len() > 1);
     f.relationship_name = s(v, "relationshipName");
     f.compound_field_name = s(v, "compoundFieldName");
     f.extra_type_info = s(v, "extraTypeInfo");

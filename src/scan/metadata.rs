@@ -1,0 +1,125 @@
+//! What the planner knows about an object, fetched once per backend, server, user and object:
+//! its record count from `/limits/recordCount` (row estimates) and its fields from describe
+//! (which fields Salesforce can filter and sort, and their types, so that only conditions it
+//! accepts are pushed). Planning never fails because of it: when Salesforce cannot be asked
+//! (no user mapping, unreachable, no permission), defaults are used and remembered, so
+//! planning does not wait on the network again, and nothing is pushed down.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pgrx::pg_sys;
+use pgrx::PgTryBuilder;
+use serde_json::Value;
+
+use crate::client::SalesforceClient;
+use crate::options::{AuthMethod, ServerOptions};
+use crate::scan::catalog;
+
+/// Rows assumed when the count is unknown.
+pub const DEFAULT_ROWS: f64 = 1000.0;
+/// Quick limits for a plan-time call.
+const METADATA_TIMEOUT_MS: u64 = 10_000;
+
+/// A field as describe reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// Salesforce type: `string`, `reference`, `currency`, `datetime`...
+    pub sf_type: String,
+    pub filterable: bool,
+    pub sortable: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ObjectMeta {
+    pub record_count: Option<u64>,
+    /// Fields by lower-case API name; None when describe could not be had.
+    pub fields: Option<HashMap<String, FieldInfo>>,
+}
+
+impl ObjectMeta {
+    pub fn rows(&self) -> f64 {
+        self.record_count.map(|n| n as f64).unwrap_or(DEFAULT_ROWS)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldInfo> {
+        self.fields.as_ref()?.get(&name.to_ascii_lowercase())
+    }
+}
+
+/// (server, user, lower-case object) -> what we know.
+type MetaCache = HashMap<(u32, u32, String), Arc<ObjectMeta>>;
+
+static CACHE: Mutex<Option<MetaCache>> = Mutex::new(None);
+
+/// What is known of `object` for the current user on the server.
+pub fn object_meta(server_oid: pg_sys::Oid, object: &str) -> Arc<ObjectMeta> {
+    let user = unsafe { pg_sys::GetUserId() };
+    let key = (
+        server_oid.to_u32(),
+        user.to_u32(),
+        object.to_ascii_lowercase(),
+    );
+    if let Some(known) = CACHE
+        .lock()
+        .ok()
+        .and_then(|c| c.as_ref()?.get(&key).cloned())
+    {
+        return known;
+    }
+    let meta = Arc::new(fetch(server_oid, user, object));
+    if let Ok(mut guard) = CACHE.lock() {
+        guard
+            .get_or_insert_with(HashMap::new)
+            .insert(key, meta.clone());
+    }
+    meta
+}
+
+fn fetch(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> ObjectMeta {
+    let Some(mut client) = client_for(server_oid, user) else {
+        return ObjectMeta::default();
+    };
+    let record_count = client.record_count(object).ok().flatten();
+    let fields = client.describe(object).ok().map(|d| fields_of(&d));
+    ObjectMeta {
+        record_count,
+        fields,
+    }
+}
+
+fn client_for(server_oid: pg_sys::Oid, user: pg_sys::Oid) -> Option<SalesforceClient> {
+    // A missing user mapping raises a Postgres error: here it only means "unknown".
+    let mapping = PgTryBuilder::new(|| Some(catalog::user_mapping_options(user, server_oid)))
+        .catch_others(|_| None)
+        .execute()?;
+    let server = catalog::server(server_oid);
+    let mut options = ServerOptions::from_map(&server.options).ok()?;
+    options.request_timeout_ms = options.request_timeout_ms.min(METADATA_TIMEOUT_MS);
+    options.max_retries = options.max_retries.min(1);
+    let auth = AuthMethod::from_options(&server.options, &mapping).ok()?;
+    SalesforceClient::new(options, auth).ok()
+}
+
+/// The fields of a describe, by lower-case name.
+pub fn fields_of(describe: &Value) -> HashMap<String, FieldInfo> {
+    describe["fields"]
+        .as_array()
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|f| {
+                    let name = f["name"].as_str()?;
+                    Some((
+                        name.to_ascii_lowercase(),
+                        FieldInfo {
+                            sf_type: f["type"].as_str().unwrap_or("").to_ascii_lowercase(),
+                            filterable: f["filterable"].as_bool().unwrap_or(false),
+                            sortable: f["sortable"].as_bool().unwrap_or(false),
+                        },
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
