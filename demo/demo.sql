@@ -7,16 +7,10 @@ CREATE SERVER salesforce FOREIGN DATA WRAPPER salesforce_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER salesforce
   OPTIONS (client_secret 'sf-emulator-secret', refresh_token 'sf-emulator-refresh');
 
-\echo '-- Foreign tables on Opportunity and Account'
+\echo '-- Foreign tables for Opportunity, Account and User, built from Salesforce describe'
 CREATE SCHEMA sf;
-CREATE FOREIGN TABLE sf.opportunity (
-  id text, name text, account_id text, stage_name text, amount numeric(18,2),
-  currency_iso_code text, probability numeric, close_date date, is_closed boolean,
-  is_won boolean, owner_name text OPTIONS (field 'Owner.Name'), last_modified_date timestamptz
-) SERVER salesforce OPTIONS (object 'Opportunity');
-CREATE FOREIGN TABLE sf.account (
-  id text, name text, industry text, billing_country text, annual_revenue numeric
-) SERVER salesforce OPTIONS (object 'Account');
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO (opportunity, account, "User") FROM SERVER salesforce INTO sf;
+\d sf.opportunity
 
 \echo
 \echo '== Open pipeline by stage and currency'
@@ -36,11 +30,12 @@ SELECT a.name AS account, a.industry, count(*) AS won_deals, sum(o.amount) AS wo
  ORDER BY won_amount DESC NULLS LAST
  LIMIT 10;
 
-\echo '== Deals closing this quarter of 2025, by owner'
-SELECT owner_name, count(*) AS deals, sum(amount) AS amount
-  FROM sf.opportunity
- WHERE close_date BETWEEN date '2025-10-01' AND date '2025-12-31'
- GROUP BY owner_name
+\echo '== Deals closing in the last quarter of 2025, by owner'
+SELECT u.name AS owner, count(*) AS deals, sum(o.amount) AS amount
+  FROM sf.opportunity o
+  JOIN sf."user" u ON u.id = o.owner_id
+ WHERE o.close_date BETWEEN date '2025-10-01' AND date '2025-12-31'
+ GROUP BY u.name
  ORDER BY amount DESC NULLS LAST
  LIMIT 5;
 
@@ -48,7 +43,12 @@ SELECT owner_name, count(*) AS deals, sum(amount) AS amount
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT name, amount FROM sf.opportunity WHERE stage_name = 'Closed Won';
 
-\echo '== A local snapshot of Opportunity'
+\echo '== A local snapshot of Opportunity: the first refresh is full, the next ones incremental'
 CREATE SCHEMA analytics;
-CREATE TABLE analytics.opportunity AS SELECT * FROM sf.opportunity;
-SELECT count(*) AS snapshot_rows, max(last_modified_date) AS newest_change FROM analytics.opportunity;
+CALL salesforce_fdw.refresh('sf.opportunity', 'analytics.opportunity');
+CALL salesforce_fdw.refresh('sf.opportunity', 'analytics.opportunity');
+SELECT target, cursor_field, watermark, row_count, status FROM salesforce_fdw.snapshots;
+SELECT run_id, mode, rows_read, rows_upserted, rows_deleted, api_calls, status
+  FROM salesforce_fdw.refresh_runs ORDER BY run_id;
+\echo '(with pg_cron: SELECT * FROM salesforce_fdw.schedule(''sf.opportunity'', ''analytics.opportunity'');'
+\echo ' runs a full refresh nightly and an incremental one every two hours)'

@@ -55,9 +55,12 @@ if [ -d "$FIXTURES/cumulusci" ]; then
 else
   echo "skipping 10_real_describes: $FIXTURES not found"
 fi
-start_cluster "$TMP/pg"
+start_cluster "$TMP/pg" "shared_preload_libraries = 'pg_cron'" \
+  "cron.database_name = 'salesforce_fdw_regress'" "cron.host = '$TMP/pg'"
 export SF_TEST_TMP="$TMP"
-schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 08_import 09_auth "${fixture_tests[@]}" 99_soql_check)
+# Snapshot tests change the emulator's data: they run after the tests that read it.
+schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 08_import 09_auth
+          "${fixture_tests[@]}" 11_governor 12_snapshots 13_pg_cron 99_soql_check)
 set +e
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres \

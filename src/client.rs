@@ -18,6 +18,8 @@ pub struct SalesforceClient {
     session: Option<Session>,
     /// REST calls made by this client (token requests excluded).
     pub api_calls: u64,
+    /// The server whose API usage the governor tracks from our responses.
+    usage_key: Option<u32>,
 }
 
 /// One page of a query result.
@@ -60,7 +62,14 @@ impl SalesforceClient {
             session_key,
             session: None,
             api_calls: 0,
+            usage_key: None,
         })
+    }
+
+    /// Reports the `Sforce-Limit-Info` of every response to the governor under this server.
+    pub fn track_usage(mut self, server_oid: u32) -> Self {
+        self.usage_key = Some(server_oid);
+        self
     }
 
     fn session(&mut self) -> SfResult<Session> {
@@ -112,8 +121,14 @@ impl SalesforceClient {
             }
             self.api_calls += 1;
             crate::settings::count_api_call();
+            let usage_key = self.usage_key;
             let outcome = request.send().and_then(|response| {
                 let status = response.status().as_u16();
+                if let (Some(key), Some(info)) =
+                    (usage_key, response.headers().get("Sforce-Limit-Info"))
+                {
+                    crate::governor::record(key, info.to_str().unwrap_or(""));
+                }
                 response.bytes().map(|body| (status, body))
             });
             let (status, body) = match outcome {
@@ -188,6 +203,16 @@ impl SalesforceClient {
                 })
                 .and_then(|e| e["count"].as_u64())
         }))
+    }
+
+    /// The org's limits (`GET /limits`): `{"DailyApiRequests": {"Max": n, "Remaining": n}, ...}`.
+    pub fn limits(&mut self) -> SfResult<Value> {
+        let path = self.data_path("limits");
+        let limits = self.get_json(&path, &[], &[])?;
+        if let Some(key) = self.usage_key {
+            crate::governor::record_limits(key, &limits);
+        }
+        Ok(limits)
     }
 
     /// The global describe (`GET /sobjects`): every object of the org.

@@ -58,6 +58,14 @@ pub enum SfError {
         object: Option<String>,
     },
 
+    #[error("Salesforce API requests of server \"{server}\" are nearly used up: {used} of {max} daily requests used, and this server keeps {reserve_pct}% in reserve")]
+    ApiReserve {
+        server: String,
+        used: u64,
+        max: u64,
+        reserve_pct: u32,
+    },
+
     #[error("cannot import {object}: {reason}")]
     ImportObject { object: String, reason: String },
 
@@ -98,6 +106,7 @@ impl SfError {
                 _ => ERRCODE_FDW_ERROR,
             },
             SfError::ImportObject { .. } => ERRCODE_FDW_TABLE_NOT_FOUND,
+            SfError::ApiReserve { .. } => ERRCODE_CONFIGURATION_LIMIT_EXCEEDED,
             SfError::Protocol { .. } => ERRCODE_FDW_ERROR,
         }
     }
@@ -116,6 +125,9 @@ impl SfError {
                 "Use text, varchar, integer, bigint, numeric, double precision, boolean, date, time, timestamp, timestamptz, jsonb, json or text[].".into(),
             ),
             SfError::Auth { error, description, .. } => Some(auth_hint(error, description)),
+            SfError::ApiReserve { .. } => Some(
+                "The org's daily API allocation is a rolling 24-hour window: wait, raise the allocation, or lower the server's api_reserve_pct option.".into(),
+            ),
             SfError::ImportObject { .. } => Some(
                 "LIMIT TO takes API names (\"Invoice__c\") or snake_case names (invoice__c); IMPORT FOREIGN SCHEMA without LIMIT TO imports every object this Salesforce user can query.".into(),
             ),

@@ -9,6 +9,7 @@ use supabase_wrappers::prelude::*;
 
 use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
+use crate::governor;
 use crate::import::{self, ListType};
 use crate::options::{self, AuthMethod, OptionLevel, ServerOptions, TableOptions};
 use crate::scan::plan::{PlannedColumn, ScanPlan, TableColumn};
@@ -36,9 +37,7 @@ impl SalesforceFdw {
         soql: Option<String>,
         mapping: &HashMap<String, String>,
     ) -> SfResult<()> {
-        let server_options = ServerOptions::from_map(&self.server.options)?;
-        let auth = AuthMethod::from_options(&self.server.options, mapping)?;
-        let client = SalesforceClient::new(server_options, auth)?;
+        let client = self.client(mapping)?;
         self.columns = plan.columns.clone();
         self.stream = Some(RecordStream::new(
             client,
@@ -47,6 +46,23 @@ impl SalesforceFdw {
             plan.object.clone(),
         ));
         Ok(())
+    }
+
+    /// A client for this server as the user mapping's Salesforce user, once the governor
+    /// agrees: when the last usage this backend saw is below the server's reserve, the usage is
+    /// asked again (the daily window rolls) and work starts only if it is still fine.
+    fn client(&self, mapping: &HashMap<String, String>) -> SfResult<SalesforceClient> {
+        let options = ServerOptions::from_map(&self.server.options)?;
+        let reserve = options.api_reserve_pct;
+        let server_oid = self.server.server_oid.to_u32();
+        let name = &self.server.server_name;
+        let auth = AuthMethod::from_options(&self.server.options, mapping)?;
+        let mut client = SalesforceClient::new(options, auth)?.track_usage(server_oid);
+        if governor::check(server_oid, name, reserve).is_err() {
+            client.limits()?;
+            governor::check(server_oid, name, reserve)?;
+        }
+        Ok(client)
     }
 
     /// Restarts the scan, with a new SOQL when parameters changed (nested-loop rescans).
@@ -66,9 +82,7 @@ impl SalesforceFdw {
         mapping: &HashMap<String, String>,
     ) -> SfResult<Vec<String>> {
         let import_options = import::parse_import_options(options)?;
-        let server_options = ServerOptions::from_map(&self.server.options)?;
-        let auth = AuthMethod::from_options(&self.server.options, mapping)?;
-        let mut client = SalesforceClient::new(server_options, auth)?;
+        let mut client = self.client(mapping)?;
         let global = client.describe_global()?;
         let targets = import::import_targets(&global, list, names, import_options.naming)?;
         let mut statements = Vec::with_capacity(targets.len());
@@ -89,6 +103,34 @@ impl SalesforceFdw {
             }
         }
         Ok(statements)
+    }
+
+    /// (used, max) daily API requests of a server as the current role sees them, from
+    /// `/limits`; the response also updates the governor.
+    pub fn daily_api_usage(server_oid: pg_sys::Oid) -> SfResult<(u64, u64)> {
+        let server = crate::scan::catalog::server(server_oid);
+        let mapping = pgrx::PgTryBuilder::new(|| {
+            Some(crate::scan::catalog::user_mapping_options(
+                unsafe { pg_sys::GetUserId() },
+                server_oid,
+            ))
+        })
+        .catch_others(|_| None)
+        .execute()
+        .ok_or_else(|| SfError::MissingOption {
+            option: "user mapping".into(),
+            level: "server",
+            hint: "CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...)".into(),
+        })?;
+        let server_options = ServerOptions::from_map(&server.options)?;
+        let auth = AuthMethod::from_options(&server.options, &mapping)?;
+        let mut client =
+            SalesforceClient::new(server_options, auth)?.track_usage(server_oid.to_u32());
+        let limits = client.limits()?;
+        let daily = &limits["DailyApiRequests"];
+        let max = daily["Max"].as_u64().unwrap_or(0);
+        let remaining = daily["Remaining"].as_u64().unwrap_or(0);
+        Ok((max.saturating_sub(remaining), max))
     }
 
     /// Frees the HTTP client and the buffered page as soon as the scan ends.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod fdw;
+pub mod governor;
 pub mod import;
 pub mod import_callback;
 pub mod naming;
@@ -35,4 +36,11 @@ COMMENT ON FOREIGN DATA WRAPPER salesforce_fdw IS 'Salesforce objects as foreign
 "#,
     name = "create_wrapper",
     finalize
+);
+
+// Snapshot tables and the refresh / schedule procedures (DESIGN.md section 7).
+extension_sql_file!(
+    "../sql/snapshots.sql",
+    name = "snapshots",
+    requires = ["create_wrapper"]
 );

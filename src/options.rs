@@ -215,6 +215,7 @@ pub struct ServerOptions {
     pub batch_size: u32,
     pub request_timeout_ms: u64,
     pub max_retries: u32,
+    pub api_reserve_pct: u32,
 }
 
 impl ServerOptions {
@@ -244,6 +245,10 @@ impl ServerOptions {
             max_retries: match get("max_retries") {
                 Some(v) => parse_int_in("max_retries", &v, 0, 20)? as u32,
                 None => 5,
+            },
+            api_reserve_pct: match get("api_reserve_pct") {
+                Some(v) => parse_int_in("api_reserve_pct", &v, 0, 100)? as u32,
+                None => 10,
             },
         })
     }

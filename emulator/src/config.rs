@@ -42,6 +42,37 @@ pub struct Config {
     /// (values are generated per field type).
     #[arg(long)]
     pub describe_dir: Option<PathBuf>,
+    /// Sleep this many ms before answering each /services/data/... request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction (0..1) of /services/data/... requests answered 503 SERVER_UNAVAILABLE.
+    #[arg(long = "fault-503-rate", default_value_t = 0.0)]
+    pub fault_503_rate: f64,
+    /// Fraction (0..1) of /services/data/... requests whose connection is dropped.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_drop_rate: f64,
+    /// Every Nth authenticated API request first invalidates all issued tokens (0 = off).
+    #[arg(long, default_value_t = 0)]
+    pub expire_sessions_every: u64,
+    /// Seed of the random fault sequence.
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
+    /// Bulk API 2.0 query jobs: time from creation to JobComplete (ms).
+    #[arg(long, default_value_t = 300)]
+    pub bulk_delay_ms: u64,
+}
+
+impl Config {
+    /// The fault settings given on the command line.
+    pub fn fault_settings(&self) -> crate::faults::FaultSettings {
+        crate::faults::FaultSettings {
+            latency_ms: self.latency_ms,
+            error_rate: self.fault_503_rate,
+            drop_rate: self.fault_drop_rate,
+            expire_every: self.expire_sessions_every,
+            seed: self.fault_seed,
+        }
+    }
 }
 
 impl Default for Config {
@@ -56,6 +87,12 @@ impl Default for Config {
             client_secret: DEMO_CLIENT_SECRET.into(),
             refresh_token: DEMO_REFRESH_TOKEN.into(),
             describe_dir: None,
+            latency_ms: 0,
+            fault_503_rate: 0.0,
+            fault_drop_rate: 0.0,
+            expire_sessions_every: 0,
+            fault_seed: 0,
+            bulk_delay_ms: 300,
         }
     }
 }

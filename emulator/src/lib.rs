@@ -1,8 +1,10 @@
 //! sf-emulator: a local, fast, deterministic emulator of the Salesforce REST API.
 #![recursion_limit = "256"]
 
+pub mod bulk;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod generator;
 pub mod http;
 pub mod ids;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 pub async fn start(cfg: config::Config) -> Result<(SocketAddr, Arc<state::AppState>), String> {
     let port = cfg.port;
     let state = Arc::new(state::AppState::new(cfg)?);
+    let _ = state.self_ref.set(Arc::downgrade(&state));
     let (listener, addr) = http::bind(&state, port)
         .await
         .map_err(|e| format!("cannot bind port {port}: {e}"))?;

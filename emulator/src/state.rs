@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Mutex, OnceLock, RwLock, Weak};
 
 #[derive(Serialize, Clone, Debug)]
 pub struct LogEntry {
@@ -36,6 +36,10 @@ pub struct AppState {
     pub base_url: RwLock<String>,
     pub jwt_key: Option<jsonwebtoken::DecodingKey>,
     pub token_rng: Mutex<ChaCha8Rng>,
+    pub faults: Mutex<crate::faults::Faults>,
+    pub bulk: Mutex<crate::bulk::Jobs>,
+    /// Set by `start`: lets request handlers hand the state to background work.
+    pub self_ref: OnceLock<Weak<AppState>>,
 }
 
 /// Standard objects plus any objects loaded from `--describe-dir` (same-named ones replace
@@ -84,6 +88,8 @@ impl AppState {
             }
             None => None,
         };
+        let faults = cfg.fault_settings();
+        faults.validate()?;
         let seed = crate::timeutil::wall_clock_ms() as u64 ^ std::process::id() as u64;
         Ok(AppState {
             cfg,
@@ -95,6 +101,9 @@ impl AppState {
             base_url: RwLock::new(String::new()),
             jwt_key,
             token_rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+            faults: Mutex::new(crate::faults::Faults::new(faults)),
+            bulk: Mutex::new(crate::bulk::Jobs::default()),
+            self_ref: OnceLock::new(),
         })
     }
 

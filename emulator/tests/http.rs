@@ -398,3 +398,612 @@ fn query_errors_and_count() {
     let what = &w["records"][0]["What"];
     assert_eq!(what["attributes"]["type"], what["Type"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Fault knobs
+
+fn faults(s: &Server, method: &str, path: &str, body: &str) -> Value {
+    let r = s.call(
+        method,
+        &format!("/__emulator/faults{path}"),
+        &[("Content-Type", "application/json")],
+        body,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+/// Sends a GET; the response status, or 0 when the connection closed without any bytes.
+fn raw_status(port: u16, path: &str, token: &str) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = vec![];
+    let _ = s.read_to_end(&mut raw);
+    if raw.is_empty() {
+        return 0;
+    }
+    String::from_utf8_lossy(&raw[9..12]).parse().unwrap()
+}
+
+fn raw_gets_nothing(port: u16, path: &str, token: &str) -> bool {
+    raw_status(port, path, token) == 0
+}
+
+#[test]
+fn scheduled_faults_and_runtime_settings() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let lim = "/services/data/v62.0/limits";
+    let f = faults(&s, "GET", "", "");
+    assert_eq!(f["latency_ms"], 0);
+    assert_eq!(f["error_rate"], 0.0);
+    assert_eq!(f["drop_rate"], 0.0);
+    assert_eq!(f["expire_every"], 0);
+    assert_eq!(f["seed"], 0);
+    faults(
+        &s,
+        "POST",
+        "/after",
+        r#"{"after":1,"status":503,"count":2}"#,
+    );
+    assert_eq!(s.get(&t, lim, &[]).status, 200);
+    for _ in 0..2 {
+        let r = s.get(&t, lim, &[]);
+        assert_eq!(r.status, 503);
+        assert_eq!(
+            r.json(),
+            serde_json::json!([{"message":"Service Unavailable","errorCode":"SERVER_UNAVAILABLE"}])
+        );
+    }
+    assert_eq!(s.get(&t, lim, &[]).status, 200);
+    // Other statuses and their bodies.
+    for (status, code) in [
+        (401, "INVALID_SESSION_ID"),
+        (403, "REQUEST_LIMIT_EXCEEDED"),
+        (400, "INVALID_QUERY_LOCATOR"),
+    ] {
+        faults(
+            &s,
+            "POST",
+            "/after",
+            &format!(r#"{{"after":0,"status":{status},"count":1}}"#),
+        );
+        let r = s.query(&t, "query", "SELECT Id FROM Account", &[]);
+        assert_eq!(r.status, status);
+        assert_eq!(r.json()[0]["errorCode"], code);
+    }
+    let r400 = serde_json::json!([{"errorCode":"INVALID_QUERY_LOCATOR","message":"invalid query locator"}]);
+    faults(&s, "POST", "/after", r#"{"after":0,"status":400}"#);
+    assert_eq!(s.get(&t, lim, &[]).json(), r400);
+    // Dropped connection: raw client sees no bytes at all; reqwest sees an error.
+    faults(&s, "POST", "/after", r#"{"after":0,"status":0,"count":2}"#);
+    assert!(raw_gets_nothing(s.port, lim, &t));
+    let client = reqwest::blocking::Client::new();
+    let e = client
+        .get(format!("http://127.0.0.1:{}{lim}", s.port))
+        .bearer_auth(&t)
+        .send();
+    assert!(e.is_err(), "a dropped connection must be an error: {e:?}");
+    let ok = client
+        .get(format!("http://127.0.0.1:{}{lim}", s.port))
+        .bearer_auth(&t)
+        .send()
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // Faulted requests are logged with their status (0 = dropped), soql included.
+    let log = s.call("GET", "/__emulator/requests", &[], "").json();
+    let statuses: Vec<u64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().starts_with("/services/data/"))
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [200, 503, 503, 200, 401, 403, 400, 400, 0, 0, 200]
+    );
+    assert!(log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["status"] == 401 && e["soql"] == "SELECT Id FROM Account"));
+    let stats = s.call("GET", "/__emulator/stats", &[], "").json();
+    assert_eq!(stats["faults"]["scheduled"]["503"], 2);
+    assert_eq!(stats["faults"]["scheduled"]["0"], 2);
+    assert_eq!(stats["faults"]["scheduled"]["401"], 1);
+    // Random faults at rate 1: every /services/data/... request; not the token endpoint,
+    // /services/data itself or /__emulator/*.
+    faults(&s, "PUT", "", r#"{"error_rate":1.0}"#);
+    assert_eq!(s.get(&t, lim, &[]).status, 503);
+    assert_eq!(s.call("GET", "/services/data", &[], "").status, 200);
+    let t2 = s.token();
+    assert_eq!(s.get(&t2, "/services/data/v62.0", &[]).status, 503);
+    assert_eq!(s.call("GET", "/__emulator/stats", &[], "").status, 200);
+    let bad = s.call("PUT", "/__emulator/faults", &[], r#"{"drop_rate":2}"#);
+    assert_eq!(bad.status, 400);
+    let f = faults(&s, "DELETE", "", "");
+    assert_eq!(f["error_rate"], 0.0);
+    assert_eq!(s.get(&t, lim, &[]).status, 200);
+    // Random drops at rate 1.
+    faults(&s, "PUT", "", r#"{"drop_rate":1.0}"#);
+    assert!(raw_gets_nothing(s.port, lim, &t));
+    let stats = s.call("GET", "/__emulator/stats", &[], "").json();
+    assert_eq!(stats["faults"]["drop"], 1);
+    faults(&s, "DELETE", "", "");
+    // expire_every: every 3rd authenticated request expires all sessions first.
+    faults(&s, "PUT", "", r#"{"expire_every":3}"#);
+    assert_eq!(s.get(&t, lim, &[]).status, 200);
+    assert_eq!(s.get(&t, lim, &[]).status, 200);
+    let r = s.get(&t, lim, &[]);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()[0]["errorCode"], "INVALID_SESSION_ID");
+    let t3 = s.token();
+    assert_eq!(s.get(&t3, lim, &[]).status, 200);
+    assert_eq!(s.get(&t, lim, &[]).status, 401, "old tokens stay invalid");
+}
+
+#[test]
+fn latency_does_not_block_other_connections() {
+    let s = spawn(Config {
+        latency_ms: 400,
+        ..Config::default()
+    });
+    let t = s.token();
+    let port = s.port;
+    let start = std::time::Instant::now();
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let t = t.clone();
+            std::thread::spawn(move || {
+                Server { port }
+                    .get(&t, "/services/data/v62.0/limits", &[])
+                    .status
+            })
+        })
+        .collect();
+    // Test endpoints are not delayed.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let quick = std::time::Instant::now();
+    assert_eq!(s.call("GET", "/__emulator/faults", &[], "").status, 200);
+    assert!(quick.elapsed().as_millis() < 300);
+    for th in threads {
+        assert_eq!(th.join().unwrap(), 200);
+    }
+    let took = start.elapsed().as_millis();
+    assert!((400..1000).contains(&took), "{took} ms");
+    assert_eq!(
+        s.call("GET", "/__emulator/faults", &[], "").json()["latency_ms"],
+        400
+    );
+}
+
+#[test]
+fn startup_fault_flags_are_deterministic() {
+    let run = || {
+        let s = spawn(Config {
+            fault_503_rate: 0.4,
+            fault_drop_rate: 0.2,
+            fault_seed: 9,
+            ..Config::default()
+        });
+        let t = s.token();
+        (0..40)
+            .map(|_| raw_status(s.port, "/services/data/v62.0/limits", &t))
+            .collect::<Vec<u16>>()
+    };
+    let a = run();
+    assert_eq!(a, run());
+    assert!(
+        a.contains(&503) && a.contains(&200) && a.contains(&0),
+        "{a:?}"
+    );
+    let s = spawn(Config {
+        expire_sessions_every: 2,
+        ..Config::default()
+    });
+    let t = s.token();
+    assert_eq!(s.get(&t, "/services/data/v62.0/limits", &[]).status, 200);
+    assert_eq!(s.get(&t, "/services/data/v62.0/limits", &[]).status, 401);
+}
+
+// ---------------------------------------------------------------------------------------
+// Backdate
+
+#[test]
+fn backdate_sets_audit_fields_without_bumping() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let q = s
+        .query(
+            &t,
+            "query",
+            "SELECT Id, SystemModstamp FROM Opportunity ORDER BY SystemModstamp DESC LIMIT 1",
+            &[],
+        )
+        .json();
+    let id = q["records"][0]["Id"].as_str().unwrap().to_string();
+    let body = format!(
+        r#"{{"object":"Opportunity","id":"{id}","fields":{{"SystemModstamp":"2025-01-01T00:00:00.000+0000","LastModifiedDate":"2024-12-31T23:59:59.999+0000","Name":"Late Commit"}}}}"#
+    );
+    let r = s.call("POST", "/__emulator/backdate", &[], &body);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["SystemModstamp"], "2025-01-01T00:00:00.000+0000");
+    let rec = s
+        .get(
+            &t,
+            &format!("/services/data/v62.0/sobjects/Opportunity/{id}"),
+            &[],
+        )
+        .json();
+    assert_eq!(rec["SystemModstamp"], "2025-01-01T00:00:00.000+0000");
+    assert_eq!(rec["LastModifiedDate"], "2024-12-31T23:59:59.999+0000");
+    assert_eq!(rec["Name"], "Late Commit");
+    let w = s
+        .query(
+            &t,
+            "query",
+            &format!("SELECT Id FROM Opportunity WHERE SystemModstamp = 2025-01-01T00:00:00Z AND Id = '{id}'"),
+            &[],
+        )
+        .json();
+    assert_eq!(w["totalSize"], 1);
+    // Unknown id (valid format, no such row) and unknown object → 404; bad field → 400.
+    let mut ghost = id.clone();
+    ghost.replace_range(3..15, "5g0zzzzzzzzz");
+    let r = s.call(
+        "POST",
+        "/__emulator/backdate",
+        &[],
+        &body.replace(&id, &ghost),
+    );
+    assert_eq!(r.status, 404);
+    let r = s.call(
+        "POST",
+        "/__emulator/backdate",
+        &[],
+        &body.replace("\"Opportunity\"", "\"Nope\""),
+    );
+    assert_eq!(r.status, 404);
+    let r = s.call(
+        "POST",
+        "/__emulator/backdate",
+        &[],
+        &body.replace("\"Name\"", "\"Nope__c\""),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD");
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk API 2.0 query jobs
+
+/// Minimal RFC 4180 parser (quoted fields, `""` escapes, newlines inside quotes).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![];
+    let mut row = vec![];
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    field.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else {
+            match c {
+                '"' => quoted = true,
+                ',' => row.push(std::mem::take(&mut field)),
+                '\n' => {
+                    row.push(std::mem::take(&mut field));
+                    rows.push(std::mem::take(&mut row));
+                }
+                _ => field.push(c),
+            }
+        }
+    }
+    assert!(
+        field.is_empty() && row.is_empty(),
+        "CSV must end with a newline"
+    );
+    rows
+}
+
+/// How a REST JSON value looks in Bulk CSV.
+fn rest_to_csv(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) if s.len() == 28 && s.ends_with("+0000") && s.as_bytes()[10] == b'T' => {
+            format!("{}Z", &s[..23])
+        }
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn bulk_call(s: &Server, t: &str, method: &str, path: &str, body: &str) -> Reply {
+    let auth = format!("Bearer {t}");
+    s.call(
+        method,
+        &format!("/services/data/v62.0/jobs/query{path}"),
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        body,
+    )
+}
+
+fn create_job(s: &Server, t: &str, soql: &str) -> Reply {
+    let body = serde_json::json!({"operation":"query","query":soql,"contentType":"CSV","columnDelimiter":"COMMA","lineEnding":"LF"});
+    bulk_call(s, t, "POST", "", &body.to_string())
+}
+
+fn wait_complete(s: &Server, t: &str, id: &str) -> Value {
+    let mut states = vec![];
+    for _ in 0..200 {
+        let info = bulk_call(s, t, "GET", &format!("/{id}"), "").json();
+        let st = info["state"].as_str().unwrap().to_string();
+        if states.last() != Some(&st) {
+            states.push(st.clone());
+        }
+        if st == "JobComplete" {
+            assert!(
+                states.len() >= 2,
+                "the job must not be complete at once: {states:?}"
+            );
+            return info;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("job {id} did not complete: {states:?}");
+}
+
+#[test]
+fn bulk_query_job_lifecycle() {
+    let s = spawn(Config {
+        bulk_delay_ms: 400,
+        ..Config::default()
+    });
+    let t = s.token();
+    let soql = "SELECT Id, Name, Amount, CloseDate, IsWon, Probability, Owner.Name, Account.Name, LastModifiedDate FROM Opportunity WHERE Amount > 1000 ORDER BY Id";
+    let created = create_job(&s, &t, soql);
+    assert_eq!(
+        created.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let info = created.json();
+    let id = info["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("750") && id.len() == 18, "{id}");
+    assert_eq!(info["operation"], "query");
+    assert_eq!(info["object"], "Opportunity");
+    assert!(info["createdById"].as_str().unwrap().starts_with("005"));
+    assert!(info["createdDate"].as_str().unwrap().ends_with(".000+0000"));
+    assert_eq!(info["state"], "UploadComplete");
+    assert_eq!(info["concurrencyMode"], "Parallel");
+    assert_eq!(info["contentType"], "CSV");
+    assert_eq!(info["apiVersion"], 62.0);
+    assert_eq!(info["jobType"], "V2Query");
+    assert_eq!(info["lineEnding"], "LF");
+    assert_eq!(info["columnDelimiter"], "COMMA");
+    // Results before completion: 412.
+    let early = bulk_call(&s, &t, "GET", &format!("/{id}/results"), "");
+    assert_eq!(early.status, 412);
+    assert_eq!(early.json()[0]["errorCode"], "JOB_NOT_COMPLETE");
+    let msg = early.json()[0]["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.starts_with("can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: "),
+        "{msg}"
+    );
+    let done = wait_complete(&s, &t, &id);
+    // REST answer for the same SOQL.
+    let mut rest = vec![];
+    let mut page = s.query(&t, "query", soql, &[]).json();
+    loop {
+        rest.extend(page["records"].as_array().unwrap().iter().cloned());
+        match page["nextRecordsUrl"].as_str() {
+            Some(n) => page = s.get(&t, n, &[]).json(),
+            None => break,
+        }
+    }
+    assert!(rest.len() > 300);
+    assert_eq!(done["numberRecordsProcessed"], rest.len());
+    // Page through the results with locators until "null".
+    let mut rows: Vec<Vec<String>> = vec![];
+    let mut locator: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &locator {
+            Some(l) => format!("/{id}/results?maxRecords=300&locator={l}"),
+            None => format!("/{id}/results?maxRecords=300"),
+        };
+        let r = bulk_call(&s, &t, "GET", &path, "");
+        assert_eq!(r.status, 200);
+        assert!(r.header("Content-Type").unwrap().starts_with("text/csv"));
+        let text = String::from_utf8(r.body.clone()).unwrap();
+        assert!(text.starts_with("\"Id\",\"Name\",\"Amount\",\"CloseDate\",\"IsWon\",\"Probability\",\"Owner.Name\",\"Account.Name\",\"LastModifiedDate\"\n"));
+        let mut csv = parse_csv(&text);
+        let n: usize = r.header("Sforce-NumberOfRecords").unwrap().parse().unwrap();
+        assert_eq!(csv.len() - 1, n);
+        assert!(n <= 300);
+        rows.extend(csv.drain(1..));
+        pages += 1;
+        match r.header("Sforce-Locator").unwrap() {
+            "null" => break,
+            l => locator = Some(l.to_string()),
+        }
+    }
+    assert_eq!(pages, rest.len().div_ceil(300));
+    assert_eq!(rows.len(), rest.len());
+    for (row, rec) in rows.iter().zip(&rest) {
+        let expect: Vec<String> = [
+            &rec["Id"],
+            &rec["Name"],
+            &rec["Amount"],
+            &rec["CloseDate"],
+            &rec["IsWon"],
+            &rec["Probability"],
+            &rec["Owner"]["Name"],
+            &rec["Account"]["Name"],
+            &rec["LastModifiedDate"],
+        ]
+        .iter()
+        .map(|v| rest_to_csv(v))
+        .collect();
+        assert_eq!(row, &expect);
+    }
+    // Locators are stable: re-fetching the first page gives the same bytes.
+    let a = bulk_call(&s, &t, "GET", &format!("/{id}/results?maxRecords=300"), "");
+    let b = bulk_call(&s, &t, "GET", &format!("/{id}/results?maxRecords=300"), "");
+    assert_eq!(a.body, b.body);
+    // Default page: everything (< 50000 rows).
+    let all = bulk_call(&s, &t, "GET", &format!("/{id}/results"), "");
+    assert_eq!(all.header("Sforce-Locator"), Some("null"));
+    assert_eq!(
+        all.header("Sforce-NumberOfRecords").unwrap(),
+        rest.len().to_string()
+    );
+    // gzip when asked for.
+    let auth = format!("Bearer {t}");
+    let gz = s.call(
+        "GET",
+        &format!("/services/data/v62.0/jobs/query/{id}/results"),
+        &[
+            ("Authorization", auth.as_str()),
+            ("Accept-Encoding", "gzip"),
+        ],
+        "",
+    );
+    assert_eq!(gz.header("Content-Encoding"), Some("gzip"));
+    assert!(gz.body.len() < all.body.len() / 2);
+    let mut unzipped = vec![];
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, all.body);
+    let via_reqwest = reqwest::blocking::Client::new()
+        .get(format!(
+            "http://127.0.0.1:{}/services/data/v62.0/jobs/query/{id}/results",
+            s.port
+        ))
+        .bearer_auth(&t)
+        .send()
+        .unwrap();
+    assert_eq!(via_reqwest.bytes().unwrap().to_vec(), all.body);
+    // The request log shows the job's SOQL on the create request.
+    let log = s.call("GET", "/__emulator/requests", &[], "").json();
+    assert!(log.as_array().unwrap().iter().any(|e| e["method"] == "POST"
+        && e["path"] == "/services/data/v62.0/jobs/query"
+        && e["soql"] == soql
+        && e["status"] == 200));
+    // Delete → 204, then 404.
+    assert_eq!(
+        bulk_call(&s, &t, "DELETE", &format!("/{id}"), "").status,
+        204
+    );
+    assert_eq!(bulk_call(&s, &t, "GET", &format!("/{id}"), "").status, 404);
+}
+
+#[test]
+fn bulk_query_rejections_abort_and_snapshot() {
+    let s = spawn(Config {
+        bulk_delay_ms: 150,
+        ..Config::default()
+    });
+    let t = s.token();
+    let compound = create_job(&s, &t, "SELECT Id, BillingAddress FROM Account");
+    assert_eq!(compound.status, 400);
+    assert_eq!(
+        compound.json()[0]["message"],
+        "Selecting compound data not supported in Bulk Query"
+    );
+    for q in [
+        "SELECT COUNT() FROM Account",
+        "SELECT Id FROM Account LIMIT 5 OFFSET 5",
+        "SELECT Id, TYPEOF What WHEN Account THEN Name END FROM Task",
+        "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
+    ] {
+        let r = create_job(&s, &t, q);
+        assert_eq!(r.status, 400, "{q}");
+        assert_eq!(r.json()[0]["errorCode"], "FUNCTIONALITY_NOT_ENABLED", "{q}");
+    }
+    let bad = create_job(&s, &t, "SELECT Nope FROM Account");
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()[0]["errorCode"], "INVALID_FIELD");
+    let bad = create_job(&s, &t, "SELECT Id FROM Nope");
+    assert_eq!(bad.json()[0]["errorCode"], "INVALID_TYPE");
+    let bad = bulk_call(
+        &s,
+        &t,
+        "POST",
+        "",
+        r#"{"operation":"upsert","query":"SELECT Id FROM Account"}"#,
+    );
+    assert_eq!(bad.json()[0]["errorCode"], "INVALIDJOB");
+    // Abort.
+    let id = create_job(&s, &t, "SELECT Id FROM Account").json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ab = bulk_call(&s, &t, "PATCH", &format!("/{id}"), r#"{"state":"Aborted"}"#);
+    assert_eq!(ab.status, 200);
+    assert_eq!(ab.json()["state"], "Aborted");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        bulk_call(&s, &t, "GET", &format!("/{id}"), "").json()["state"],
+        "Aborted"
+    );
+    let r = bulk_call(&s, &t, "GET", &format!("/{id}/results"), "");
+    assert_eq!(r.status, 412);
+    assert!(r.json()[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("ABORTED"));
+    // Snapshot at completion: a later update is not visible; queryAll sees deleted rows;
+    // quoting of awkward text; PIPE delimiter, CRLF.
+    let body = serde_json::json!({"operation":"queryAll","query":"SELECT Id, Memo__c, IsDeleted FROM Invoice__c ORDER BY Id","columnDelimiter":"PIPE","lineEnding":"CRLF"});
+    let job = bulk_call(&s, &t, "POST", "", &body.to_string()).json();
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(job["operation"], "queryAll");
+    assert_eq!(job["columnDelimiter"], "PIPE");
+    wait_complete(&s, &t, &id);
+    let csv =
+        String::from_utf8(bulk_call(&s, &t, "GET", &format!("/{id}/results"), "").body).unwrap();
+    assert!(csv.starts_with("\"Id\"|\"Memo__c\"|\"IsDeleted\"\r\n"));
+    let n_rows = csv.matches("\r\n").count();
+    assert!(n_rows >= 500, "{n_rows}");
+    // Update a row after completion: the snapshot does not change.
+    let first_id = &csv.split("\r\n").nth(1).unwrap()[1..19];
+    let auth = format!("Bearer {t}");
+    let upd = s.call(
+        "PATCH",
+        &format!("/services/data/v62.0/sobjects/Invoice__c/{first_id}"),
+        &[("Authorization", auth.as_str())],
+        r#"{"Memo__c":"changed after the snapshot"}"#,
+    );
+    assert_eq!(upd.status, 204, "{}", String::from_utf8_lossy(&upd.body));
+    // Results endpoints obey faults too.
+    faults(
+        &s,
+        "POST",
+        "/after",
+        r#"{"after":0,"status":503,"count":1}"#,
+    );
+    assert_eq!(
+        bulk_call(&s, &t, "GET", &format!("/{id}/results"), "").status,
+        503
+    );
+    let again = bulk_call(&s, &t, "GET", &format!("/{id}/results"), "");
+    assert_eq!(again.status, 200);
+    assert_eq!(String::from_utf8(again.body).unwrap(), csv);
+}

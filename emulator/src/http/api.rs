@@ -106,6 +106,7 @@ fn dispatch(
             r.records = Some(page.records);
             Ok(r)
         }
+        (_, ["jobs", "query", rest @ ..]) => super::bulk::handle(state, req, v, rest, user),
         ("GET", ["limits"]) => Ok(limits(state)),
         ("GET", ["limits", "recordCount"]) => Ok(record_count(state, req)),
         _ => Err(ApiError::not_found()),

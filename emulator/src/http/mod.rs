@@ -1,10 +1,12 @@
 //! HTTP plumbing (hyper, HTTP/1.1): request collection, routing, request log, responses.
 
 pub mod api;
+pub mod bulk;
 pub mod oauth;
 pub mod testing;
 
 use crate::error::ApiError;
+use crate::faults::{self, Decision};
 use crate::state::{AppState, LogEntry};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -16,6 +18,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 const MAX_BODY: usize = 32 * 1024 * 1024;
 
@@ -107,7 +110,71 @@ fn route(state: &AppState, req: &Req) -> Resp {
     Resp::error(&ApiError::not_found())
 }
 
-async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+/// Fault knobs apply to `/services/data/<anything>` only (not the versions list, the token
+/// endpoint or `/__emulator/*`).
+fn faultable(path: &str) -> bool {
+    path.strip_prefix("/services/data/")
+        .is_some_and(|rest| !rest.trim_matches('/').is_empty())
+}
+
+fn log_request(state: &AppState, req: &Req, resp: &Resp) {
+    if !req.path.starts_with("/__emulator/requests") && !req.method.is_empty() {
+        lock(&state.log).push(LogEntry {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            soql: resp.soql.clone(),
+            status: resp.status,
+            records: resp.records,
+        });
+    }
+}
+
+/// Applies latency and fault decisions. Returns a response for a faulted request, or None
+/// to serve it normally; `Err(())` means: drop the connection.
+async fn inject_faults(state: &AppState, req: &Req) -> Result<Option<Resp>, ()> {
+    let (latency, decision, expire_every) = {
+        let mut f = lock(&state.faults);
+        let latency = f.settings.latency_ms;
+        if latency > 0 {
+            f.injected.latency += 1;
+        }
+        (latency, f.decide(), f.settings.expire_every)
+    };
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    let soql = || req.param("q").map(str::to_string);
+    match decision {
+        Decision::Drop => {
+            let mut r = Resp::empty(0);
+            r.soql = soql();
+            log_request(state, req, &r);
+            Err(())
+        }
+        Decision::Fail(status) => {
+            let mut r = Resp::error(&faults::fault_error(status));
+            r.soql = soql();
+            Ok(Some(r))
+        }
+        Decision::Pass => {
+            if expire_every > 0
+                && api::session_user(state, req).is_some()
+                && lock(&state.faults).tick_expire()
+            {
+                // Query cursors belong to the user, not to the session (SALESFORCE.md section
+                // 3): they outlive it, so a client that logs in again can page on.
+                lock(&state.sessions).clear();
+            }
+            Ok(None)
+        }
+    }
+}
+
+async fn handle(
+    state: Arc<AppState>,
+    req: Request<Incoming>,
+    abort: Arc<Notify>,
+) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -127,38 +194,48 @@ async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Response<Full<B
         headers: parts.headers,
         body,
     };
-    let st = state.clone();
-    // Query execution and rendering are CPU-bound: keep them off the async workers.
-    let (req, resp) = tokio::task::spawn_blocking(move || {
-        let resp = route(&st, &req);
-        (req, resp)
-    })
-    .await
-    .unwrap_or_else(|_| {
-        (
-            Req {
-                method: String::new(),
-                path: String::new(),
-                params: HashMap::new(),
-                headers: Default::default(),
-                body: Bytes::new(),
-            },
-            Resp::error(&ApiError::new(
-                500,
-                "UNKNOWN_EXCEPTION",
-                "An unexpected error occurred",
-            )),
-        )
-    });
-    if !req.path.starts_with("/__emulator/requests") && !req.method.is_empty() {
-        lock(&state.log).push(LogEntry {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            soql: resp.soql.clone(),
-            status: resp.status,
-            records: resp.records,
-        });
-    }
+    let injected = if faultable(&req.path) {
+        match inject_faults(&state, &req).await {
+            Ok(r) => r,
+            Err(()) => {
+                // Close the connection without writing anything: the serving task drops
+                // the connection when notified; this future never completes.
+                abort.notify_one();
+                return std::future::pending().await;
+            }
+        }
+    } else {
+        None
+    };
+    let (req, resp) = match injected {
+        Some(resp) => (req, resp),
+        None => {
+            let st = state.clone();
+            // Query execution and rendering are CPU-bound: keep them off the async workers.
+            tokio::task::spawn_blocking(move || {
+                let resp = route(&st, &req);
+                (req, resp)
+            })
+            .await
+            .unwrap_or_else(|_| {
+                (
+                    Req {
+                        method: String::new(),
+                        path: String::new(),
+                        params: HashMap::new(),
+                        headers: Default::default(),
+                        body: Bytes::new(),
+                    },
+                    Resp::error(&ApiError::new(
+                        500,
+                        "UNKNOWN_EXCEPTION",
+                        "An unexpected error occurred",
+                    )),
+                )
+            })
+        }
+    };
+    log_request(&state, &req, &resp);
     let mut b = Response::builder().status(resp.status);
     if !resp.content_type.is_empty() {
         b = b.header("Content-Type", resp.content_type);
@@ -179,13 +256,21 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
         let _ = stream.set_nodelay(true);
         let state = state.clone();
         tokio::spawn(async move {
+            // A dropped-connection fault notifies `abort`; dropping the connection future
+            // closes the socket without a response.
+            let abort = Arc::new(Notify::new());
+            let ab = abort.clone();
             let svc = hyper::service::service_fn(move |req| {
                 let st = state.clone();
-                async move { Ok::<_, Infallible>(handle(st, req).await) }
+                let ab = ab.clone();
+                async move { Ok::<_, Infallible>(handle(st, req, ab).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::select! {
+                _ = conn => {}
+                _ = abort.notified() => {}
+            }
         });
     }
 }

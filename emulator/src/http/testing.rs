@@ -3,6 +3,7 @@
 
 use super::{lock, read, write, Req, Resp};
 use crate::error::ApiError;
+use crate::faults::{FaultSettings, Scheduled};
 use crate::render::write_dump_record;
 use crate::state::AppState;
 use crate::store::RowState;
@@ -24,8 +25,8 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             Resp::empty(204)
         }
         ("POST", "expire-sessions") => {
+            // Cursors belong to the user and outlive the session.
             lock(&state.sessions).clear();
-            lock(&state.cursors).clear();
             Resp::empty(204)
         }
         ("POST", "purge-recycle-bin") => {
@@ -46,6 +47,39 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             state.api_used.store(used, Ordering::SeqCst);
             Resp::value(200, &json!({"used": used, "max": state.cfg.api_limit}))
         }
+        ("GET", "faults") => Resp::value(200, &lock(&state.faults).to_json()),
+        ("PUT", "faults") => {
+            let settings: FaultSettings = match serde_json::from_slice(&req.body) {
+                Ok(s) => s,
+                Err(e) => return bad_json(e.to_string()),
+            };
+            if let Err(e) = settings.validate() {
+                return bad_json(e);
+            }
+            let mut f = lock(&state.faults);
+            f.replace(settings);
+            Resp::value(200, &f.to_json())
+        }
+        ("DELETE", "faults") => {
+            let mut f = lock(&state.faults);
+            f.reset();
+            Resp::value(200, &f.to_json())
+        }
+        ("POST", "faults/after") => {
+            let s: Scheduled = match serde_json::from_slice(&req.body) {
+                Ok(s) => s,
+                Err(e) => return bad_json(e.to_string()),
+            };
+            if s.status != 0 && !(100..=599).contains(&s.status) {
+                return bad_json("status must be 0 (drop) or an HTTP status".into());
+            }
+            let mut f = lock(&state.faults);
+            if s.count > 0 {
+                f.scheduled.push_back(s);
+            }
+            Resp::value(200, &f.to_json())
+        }
+        ("POST", "backdate") => backdate(state, req),
         ("GET", "stats") => {
             let org = read(&state.org);
             let records: serde_json::Map<String, serde_json::Value> = org
@@ -64,6 +98,8 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
                     "openCursors": lock(&state.cursors).open_count(),
                     "requests": lock(&state.log).len(),
                     "records": records,
+                    "faults": lock(&state.faults).injected,
+                    "bulkJobs": lock(&state.bulk).len(),
                 }),
             )
         }
@@ -102,5 +138,37 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             Resp::json(200, out)
         }
         _ => Resp::error(&ApiError::not_found()),
+    }
+}
+
+fn bad_json(msg: String) -> Resp {
+    Resp::error(&ApiError::bad_request("JSON_PARSER_ERROR", msg))
+}
+
+/// `POST /__emulator/backdate` `{"object","id","fields":{...}}`: sets any fields (audit
+/// fields included) without touching timestamps, to simulate a late commit.
+fn backdate(state: &AppState, req: &Req) -> Resp {
+    let body: serde_json::Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(e) => return bad_json(e.to_string()),
+    };
+    let (Some(obj), Some(id), Some(fields)) = (
+        body["object"].as_str(),
+        body["id"].as_str(),
+        body.get("fields"),
+    ) else {
+        return bad_json("expected {\"object\":..,\"id\":..,\"fields\":{..}}".into());
+    };
+    let mut org = write(&state.org);
+    let Some(obj) = org.schema.object_index(obj) else {
+        return Resp::error(&ApiError::not_found());
+    };
+    match writes::backdate(&mut org, obj, id, fields) {
+        Ok(r) => {
+            let mut out = Vec::new();
+            write_dump_record(&mut out, &org, r);
+            Resp::json(200, out)
+        }
+        Err(e) => Resp::error(&e),
     }
 }

@@ -272,8 +272,7 @@ pub fn field_from_describe(v: &Json) -> Option<FieldMeta> {
     f.cascade_delete = b(v, "cascadeDelete");
     // Describes before v38 lack polymorphicForeignKey: several referenceTo targets say it too.
     f.polymorphic = b(v, "polymorphicForeignKey")
-        || v
-            .get("referenceTo")
+        || v.get("referenceTo")
             .and_then(Json::as_array)
             .is_some_and(|targets| targets.len() > 1);
     f.relationship_name = s(v, "relationshipName");

@@ -128,6 +128,8 @@ pub struct Plan {
     pub object: usize,
     pub count_only: bool,
     pub render: Vec<RenderNode>,
+    /// The selected field paths, flat, in SELECT order (CSV columns of Bulk results).
+    pub columns: Vec<Accessor>,
     pub filter: Option<Filter>,
     pub order: Vec<OrderKey>,
     pub limit: Option<u64>,
@@ -186,6 +188,7 @@ impl<'a> Binder<'a> {
             .iter()
             .any(|s| matches!(s, SelectItem::CountAll(_)));
         let mut render = vec![];
+        let mut columns = vec![];
         let mut seen: Vec<String> = vec![];
         for item in &q.select {
             match item {
@@ -210,6 +213,7 @@ impl<'a> Binder<'a> {
                     }
                     seen.push(full);
                     insert_render(&mut render, object, &acc, 0, self.schema);
+                    columns.push(acc);
                 }
             }
         }
@@ -241,6 +245,7 @@ impl<'a> Binder<'a> {
             object,
             count_only,
             render,
+            columns,
             filter,
             order,
             limit: q.limit,

@@ -1,0 +1,768 @@
+-- salesforce_fdw snapshots (DESIGN.md section 7): local copies of Salesforce foreign tables,
+-- refreshed in full or incrementally, with their state and run history, and pg_cron schedules.
+--
+-- Part of the extension script (loaded with extension_sql_file!); everything lives in schema
+-- salesforce_fdw, which CREATE EXTENSION creates. No dependency on pg_cron: its functions are
+-- called through dynamic SQL only when schedule()/unschedule() run.
+--
+-- Public API:
+--   CALL salesforce_fdw.refresh(source regclass, target text, mode text DEFAULT 'incremental',
+--        cursor text DEFAULT NULL, lookback interval DEFAULT NULL, wait boolean DEFAULT false,
+--        quiet boolean DEFAULT false)
+--   CALL salesforce_fdw.refresh_all(mode text DEFAULT 'incremental', quiet boolean DEFAULT false)
+--   SELECT * FROM salesforce_fdw.schedule(source, target, full_cron, incremental_cron)
+--   SELECT salesforce_fdw.unschedule(target)
+--   salesforce_fdw.snapshots, salesforce_fdw.refresh_runs (state and history)
+--   salesforce_fdw.refresh_lock_key(target) (the advisory lock key of a target's refresh)
+
+-------------------------------------------------------------------------------------------------
+-- State
+
+CREATE TABLE salesforce_fdw.snapshots (
+    target                    text PRIMARY KEY,   -- schema-qualified local table
+    source                    text NOT NULL,      -- schema-qualified foreign table
+    object                    text,               -- Salesforce object (the table's "object" option)
+    cursor_field              text NOT NULL DEFAULT 'SystemModstamp',
+    cursor_column             name,               -- the foreign table's column for cursor_field
+    lookback                  interval NOT NULL DEFAULT '5 minutes',
+    watermark                 timestamptz,        -- largest cursor value read (server time)
+    last_full_refresh         timestamptz,        -- when the last successful full run finished
+    last_incremental_refresh  timestamptz,        -- same for incremental runs
+    row_count                 bigint,
+    status                    text NOT NULL DEFAULT 'new'
+                              CHECK (status IN ('new', 'running', 'succeeded', 'failed')),
+    last_run_id               bigint,
+    last_error                text,               -- of the last failed run (kept after successes)
+    last_error_at             timestamptz,
+    created_at                timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE salesforce_fdw.snapshots IS
+  'One row per snapshot target kept by salesforce_fdw.refresh: source, cursor, watermark, last runs, status';
+
+CREATE TABLE salesforce_fdw.refresh_runs (
+    run_id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    target            text NOT NULL,
+    source            text NOT NULL,
+    requested_mode    text NOT NULL,       -- what the caller asked for
+    mode              text,                -- what ran (the first run is always full)
+    cursor_field      text,
+    window_start      timestamptz,         -- incremental: rows with cursor >= window_start were read
+    watermark_before  timestamptz,
+    watermark_after   timestamptz,
+    started_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at       timestamptz,
+    duration          interval GENERATED ALWAYS AS (finished_at - started_at) STORED,
+    rows_read         bigint,
+    rows_upserted     bigint,              -- inserted or changed (unchanged rows are not rewritten)
+    rows_deleted      bigint,
+    api_calls         bigint,              -- salesforce_fdw.api_calls() difference
+    status            text NOT NULL DEFAULT 'running'
+                      CHECK (status IN ('running', 'succeeded', 'failed')),
+    error             text,
+    error_sqlstate    text,
+    error_detail      text,
+    in_transaction_block boolean NOT NULL DEFAULT false,  -- CALL ran inside BEGIN ... COMMIT
+    backend_pid       integer NOT NULL DEFAULT pg_backend_pid(),
+    run_by            name NOT NULL DEFAULT current_user
+);
+CREATE INDEX refresh_runs_target_idx ON salesforce_fdw.refresh_runs (target, run_id);
+COMMENT ON TABLE salesforce_fdw.refresh_runs IS
+  'One row per salesforce_fdw.refresh run: mode, times, rows read/upserted/deleted, API calls, status, error';
+
+-- Anyone may read the state (no secrets in it); refreshing needs write access, which
+-- superusers have; grant INSERT, UPDATE on both tables to other roles that run refreshes.
+GRANT USAGE ON SCHEMA salesforce_fdw TO PUBLIC;
+GRANT SELECT ON salesforce_fdw.snapshots, salesforce_fdw.refresh_runs TO PUBLIC;
+
+-- pg_dump keeps the state with the data (only possible inside CREATE EXTENSION).
+DO $$
+BEGIN
+    PERFORM pg_catalog.pg_extension_config_dump('salesforce_fdw.snapshots', '');
+    PERFORM pg_catalog.pg_extension_config_dump('salesforce_fdw.refresh_runs', '');
+    PERFORM pg_catalog.pg_extension_config_dump('salesforce_fdw.refresh_runs_run_id_seq', '');
+EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported OR invalid_parameter_value THEN
+    NULL;  -- loaded outside CREATE EXTENSION (development)
+END
+$$;
+
+-------------------------------------------------------------------------------------------------
+-- Helpers
+
+-- The schema-qualified, quoted name of a table target (existing or to be created).
+CREATE FUNCTION salesforce_fdw._target_name(target text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    rel oid := pg_catalog.to_regclass(target);
+    parts text[];
+    nsp text;
+BEGIN
+    IF rel IS NOT NULL THEN
+        SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO STRICT nsp
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = rel;
+        RETURN nsp;
+    END IF;
+    parts := pg_catalog.parse_ident(target);
+    IF pg_catalog.array_length(parts, 1) = 1 THEN
+        nsp := pg_catalog.current_schema();
+        IF nsp IS NULL THEN
+            RAISE EXCEPTION 'no schema has been selected to create snapshot table "%" in', target
+                USING ERRCODE = 'invalid_schema_name', HINT = 'Give the target as schema.table.';
+        END IF;
+        RETURN pg_catalog.format('%I.%I', nsp, parts[1]);
+    ELSIF pg_catalog.array_length(parts, 1) = 2 THEN
+        RETURN pg_catalog.format('%I.%I', parts[1], parts[2]);
+    END IF;
+    RAISE EXCEPTION 'invalid snapshot target name "%"', target
+        USING ERRCODE = 'invalid_name', HINT = 'Give the target as table or schema.table.';
+END
+$$;
+
+CREATE FUNCTION salesforce_fdw._qualified(rel regclass) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = rel
+$$;
+
+-- The session advisory lock key that serializes the refreshes of one target. Holding it from
+-- another session (pg_advisory_lock(salesforce_fdw.refresh_lock_key('x'))) blocks x's refreshes.
+CREATE FUNCTION salesforce_fdw.refresh_lock_key(target text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT (pg_catalog.hashtext('salesforce_fdw.refresh')::bigint << 32)
+         | (pg_catalog.hashtext(salesforce_fdw._target_name(target))::bigint & 4294967295)
+$$;
+
+-- API calls made by this backend, or NULL when the library does not count them.
+CREATE FUNCTION salesforce_fdw._api_calls() RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF pg_catalog.to_regprocedure('salesforce_fdw.api_calls()') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE 'SELECT salesforce_fdw.api_calls()::bigint' INTO n;
+    RETURN n;
+END
+$$;
+
+-- Whether this CALL may COMMIT: at the start of a top-level CALL (or DO) its transaction began
+-- with the statement; inside BEGIN ... COMMIT the transaction is older than the statement. After
+-- a COMMIT inside a procedure the new transaction is younger than the statement.
+CREATE FUNCTION salesforce_fdw._can_commit() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.now() >= pg_catalog.statement_timestamp()
+$$;
+
+-- Everything refresh needs to know about a source foreign table.
+CREATE FUNCTION salesforce_fdw._source_columns(source regclass)
+RETURNS TABLE (attnum smallint, col name, coltype text, field text, has_field_option boolean)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    kind "char";
+    wrapper name;
+BEGIN
+    SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = source;
+    IF kind IS DISTINCT FROM 'f' THEN
+        RAISE EXCEPTION '"%" is not a foreign table', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'The source of a snapshot is a salesforce_fdw foreign table.';
+    END IF;
+    SELECT w.fdwname INTO wrapper
+      FROM pg_catalog.pg_foreign_table ft
+      JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+      JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+     WHERE ft.ftrelid = source;
+    IF wrapper IS DISTINCT FROM 'salesforce_fdw' THEN
+        RAISE EXCEPTION 'foreign table "%" does not belong to salesforce_fdw', source
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    RETURN QUERY
+    SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+           COALESCE(o.option_value,
+                    CASE WHEN a.attname::text LIKE '%\_\_%' THEN a.attname::text
+                         ELSE pg_catalog.replace(a.attname::text, '_', '') END),
+           o.option_value IS NOT NULL
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN LATERAL (SELECT t.option_value FROM pg_catalog.pg_options_to_table(a.attfdwoptions) t
+                          WHERE t.option_name = 'field') o ON true
+     WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attnum;
+END
+$$;
+
+-- Re-raises a caught error with its code, message, detail and hint.
+CREATE FUNCTION salesforce_fdw._reraise(code text, msg text, detail text, hint text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF COALESCE(detail, '') <> '' AND COALESCE(hint, '') <> '' THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = msg, DETAIL = detail, HINT = hint;
+    ELSIF COALESCE(detail, '') <> '' THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = msg, DETAIL = detail;
+    ELSIF COALESCE(hint, '') <> '' THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = msg, HINT = hint;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = msg;
+    END IF;
+END
+$$;
+
+-- Drops the staging tables of a refresh (quietly).
+CREATE FUNCTION salesforce_fdw._drop_staging() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.salesforce_fdw_refresh_rows') IS NOT NULL THEN
+        DROP TABLE pg_temp.salesforce_fdw_refresh_rows;
+    END IF;
+    IF pg_catalog.to_regclass('pg_temp.salesforce_fdw_refresh_deleted') IS NOT NULL THEN
+        DROP TABLE pg_temp.salesforce_fdw_refresh_deleted;
+    END IF;
+END
+$$;
+
+-------------------------------------------------------------------------------------------------
+-- The work of one run, inside the caller's (sub)transaction: returns the run's figures.
+-- Raises on any problem; the caller rolls back and records it.
+
+CREATE FUNCTION salesforce_fdw._refresh_work(
+    p_run bigint, p_source regclass, p_target text, p_mode text, p_cursor text,
+    p_lookback interval, p_quiet boolean,
+    OUT mode text, OUT rows_read bigint, OUT rows_upserted bigint, OUT rows_deleted bigint,
+    OUT watermark timestamptz, OUT row_count bigint, OUT window_start timestamptz,
+    OUT cursor_field text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    src text := salesforce_fdw._qualified(p_source);
+    snap salesforce_fdw.snapshots;
+    cols name[];
+    types text[];
+    fields text[];
+    field_opts boolean[];
+    idcol name;
+    curcol name;
+    curfield text;
+    delcol name;
+    obj text;
+    given text;
+    v_lookback interval;
+    tgt_oid oid;
+    tgt_kind "char";
+    reason text;
+    i int;
+    sel text;
+    setlist text;
+    cmp_t text;
+    cmp_e text;
+    upsert text;
+    max_seen timestamptz;
+    n_deleted_read bigint := 0;
+    inserted bigint;
+    missing_cols text;
+    added_cols text;
+BEGIN
+    SELECT * INTO STRICT snap FROM salesforce_fdw.snapshots s WHERE s.target = p_target;
+
+    -- The source: its object, columns, and the columns for Id, the cursor and IsDeleted.
+    SELECT pg_catalog.array_agg(c.col ORDER BY c.attnum), pg_catalog.array_agg(c.coltype ORDER BY c.attnum),
+           pg_catalog.array_agg(c.field ORDER BY c.attnum), pg_catalog.array_agg(c.has_field_option ORDER BY c.attnum)
+      INTO cols, types, fields, field_opts
+      FROM salesforce_fdw._source_columns(p_source) c;
+    SELECT t.option_value INTO obj
+      FROM pg_catalog.pg_foreign_table ft, pg_catalog.pg_options_to_table(ft.ftoptions) t
+     WHERE ft.ftrelid = p_source AND t.option_name = 'object';
+    FOR i IN 1 .. COALESCE(pg_catalog.array_length(cols, 1), 0) LOOP
+        IF pg_catalog.lower(fields[i]) = 'id' AND idcol IS NULL THEN
+            idcol := cols[i];
+        ELSIF pg_catalog.lower(fields[i]) = 'isdeleted' AND delcol IS NULL AND types[i] = 'boolean' THEN
+            delcol := cols[i];
+        END IF;
+    END LOOP;
+    IF idcol IS NULL THEN
+        RAISE EXCEPTION 'foreign table "%" has no column for the Id field', src
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'A snapshot is keyed on the record id: add a column "id text".';
+    END IF;
+
+    given := COALESCE(p_cursor, snap.cursor_field, 'SystemModstamp');
+    FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
+        IF pg_catalog.lower(cols[i]) = pg_catalog.lower(given)
+           OR pg_catalog.lower(fields[i]) = pg_catalog.lower(given)
+           OR (given NOT LIKE '%\_\_%'
+               AND pg_catalog.lower(fields[i]) = pg_catalog.lower(pg_catalog.replace(given, '_', ''))) THEN
+            curcol := cols[i];
+            IF types[i] <> 'timestamp with time zone' THEN
+                RAISE EXCEPTION 'cursor column "%" of "%" is %, not timestamptz', curcol, src, types[i]
+                    USING ERRCODE = 'datatype_mismatch';
+            END IF;
+            curfield := CASE pg_catalog.lower(fields[i])
+                            WHEN 'systemmodstamp' THEN 'SystemModstamp'
+                            WHEN 'lastmodifieddate' THEN 'LastModifiedDate'
+                            ELSE CASE WHEN field_opts[i] THEN fields[i] ELSE given END
+                        END;
+            EXIT;
+        END IF;
+    END LOOP;
+    IF curcol IS NULL THEN
+        RAISE EXCEPTION 'foreign table "%" has no column for the cursor field "%"', src, given
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Add a timestamptz column for it, e.g. "system_modstamp timestamptz" or "last_modified_date timestamptz".';
+    END IF;
+    cursor_field := curfield;
+    v_lookback := COALESCE(p_lookback, snap.lookback, interval '5 minutes');
+    IF v_lookback < interval '0' THEN
+        RAISE EXCEPTION 'lookback must not be negative' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- Source columns the target lacks (added to the foreign table since the last run).
+    tgt_oid := pg_catalog.to_regclass(p_target);
+    IF tgt_oid IS NOT NULL THEN
+        SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) INTO added_cols
+          FROM pg_catalog.unnest(cols) WITH ORDINALITY AS u(c, o)
+         WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                            WHERE a.attrelid = tgt_oid AND a.attname = u.c AND NOT a.attisdropped);
+    END IF;
+
+    -- Which mode runs: incremental needs a complete earlier copy of this source with this cursor
+    -- and these columns.
+    mode := p_mode;
+    IF mode = 'incremental' THEN
+        reason := CASE
+            WHEN snap.last_full_refresh IS NULL THEN 'first refresh'
+            WHEN tgt_oid IS NULL THEN 'target table is missing'
+            WHEN snap.source IS DISTINCT FROM src THEN 'source changed from ' || snap.source
+            WHEN snap.cursor_column IS DISTINCT FROM curcol THEN 'cursor changed from ' || snap.cursor_field
+            WHEN added_cols IS NOT NULL THEN 'new column(s) ' || added_cols
+        END;
+        IF reason IS NOT NULL THEN
+            mode := 'full';
+            IF NOT p_quiet THEN
+                RAISE NOTICE 'salesforce_fdw: % of %: running a full refresh', reason, p_target;
+            END IF;
+        ELSIF delcol IS NULL THEN
+            RAISE EXCEPTION 'incremental refresh of "%" needs the IsDeleted field', p_target
+                USING ERRCODE = 'undefined_column',
+                      DETAIL = pg_catalog.format('Foreign table %s has no boolean column mapped to IsDeleted, so deletions cannot be read.', src),
+                      HINT = pg_catalog.format('ALTER FOREIGN TABLE %s ADD COLUMN is_deleted boolean; or use mode => ''full''.', src);
+        END IF;
+    END IF;
+
+    -- The target: created like the source, or brought up to the source's columns.
+    IF tgt_oid IS NULL THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c, t), ', ' ORDER BY o)
+          INTO sel FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o);
+        EXECUTE pg_catalog.format('CREATE TABLE %s (%s, PRIMARY KEY (%I))', p_target, sel, idcol);
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p_target, curcol);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p_target,
+                                  pg_catalog.format('Snapshot of %s (salesforce_fdw.refresh)', src));
+        tgt_oid := pg_catalog.to_regclass(p_target);
+    ELSE
+        SELECT c.relkind INTO tgt_kind FROM pg_catalog.pg_class c WHERE c.oid = tgt_oid;
+        IF tgt_kind NOT IN ('r', 'p') THEN
+            RAISE EXCEPTION '"%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
+        END IF;
+        FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
+            IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                            WHERE a.attrelid = tgt_oid AND a.attname = cols[i] AND NOT a.attisdropped) THEN
+                EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN %I %s', p_target, cols[i], types[i]);
+                RAISE NOTICE 'salesforce_fdw: added column "%" (%) to %', cols[i], types[i], p_target;
+            END IF;
+        END LOOP;
+        SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO missing_cols
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = tgt_oid AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attname <> ALL (cols);
+        IF missing_cols IS NOT NULL THEN
+            RAISE NOTICE 'salesforce_fdw: column(s) % of % no longer in %: kept, no longer refreshed', missing_cols, p_target, src
+                USING HINT = 'Drop them from the target yourself if they are not needed any more.';
+        END IF;
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_index x
+                        JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                        WHERE x.indrelid = tgt_oid AND x.indisunique AND x.indisvalid AND x.indnkeyatts = 1
+                          AND x.indpred IS NULL AND x.indexprs IS NULL AND a.attname = idcol) THEN
+            RAISE EXCEPTION 'target "%" has no unique index on "%"', p_target, idcol
+                USING ERRCODE = 'invalid_table_definition',
+                      HINT = pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%I);', p_target, idcol);
+        END IF;
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_index x
+                        JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                        WHERE x.indrelid = tgt_oid AND a.attname = curcol) THEN
+            EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p_target, curcol);
+        END IF;
+    END IF;
+
+    -- Read from Salesforce into a staging table before touching the target. The window is a
+    -- literal, so it is sent as SOQL and no cached plan is reused.
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) INTO sel
+      FROM pg_catalog.unnest(cols) WITH ORDINALITY AS u(c, o);
+    PERFORM salesforce_fdw._drop_staging();
+    IF mode = 'full' THEN
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s%s',
+                                  sel, src, CASE WHEN delcol IS NOT NULL
+                                                 THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
+    ELSE
+        window_start := snap.watermark - v_lookback;
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s WHERE NOT %I%s',
+                                  sel, src, delcol,
+                                  CASE WHEN window_start IS NOT NULL
+                                       THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_deleted ON COMMIT DROP AS SELECT %I AS id, %I AS modstamp FROM %s WHERE %I%s',
+                                  idcol, curcol, src, delcol,
+                                  CASE WHEN window_start IS NOT NULL
+                                       THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
+        SELECT pg_catalog.count(*), pg_catalog.max(d.modstamp) INTO n_deleted_read, max_seen
+          FROM pg_temp.salesforce_fdw_refresh_deleted d;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.max(%I) FROM pg_temp.salesforce_fdw_refresh_rows', curcol)
+       INTO rows_read, watermark;
+    max_seen := GREATEST(max_seen, watermark);
+    rows_read := rows_read + n_deleted_read;
+
+    -- Upsert new and changed rows; unchanged rows are left alone (no dead tuples, no WAL).
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = EXCLUDED.%I', c, c), ', ' ORDER BY o),
+           pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('t.%I::text', c)
+                                      ELSE pg_catalog.format('t.%I', c) END, ', ' ORDER BY o),
+           pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('EXCLUDED.%I::text', c)
+                                      ELSE pg_catalog.format('EXCLUDED.%I', c) END, ', ' ORDER BY o)
+      INTO setlist, cmp_t, cmp_e
+      FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o)
+     WHERE c <> idcol;
+    upsert := pg_catalog.format(
+        'INSERT INTO %s AS t (%s) SELECT DISTINCT ON (%I) %s FROM pg_temp.salesforce_fdw_refresh_rows'
+        ' ORDER BY %I, %I DESC NULLS LAST ON CONFLICT (%I) ',
+        p_target, sel, idcol, sel, idcol, curcol, idcol);
+    IF setlist IS NULL THEN
+        upsert := upsert || 'DO NOTHING';
+    ELSE
+        upsert := upsert || pg_catalog.format('DO UPDATE SET %s WHERE ROW(%s) IS DISTINCT FROM ROW(%s)',
+                                              setlist, cmp_t, cmp_e);
+    END IF;
+    EXECUTE 'WITH u AS (' || upsert || ' RETURNING (t.xmax = 0) AS inserted)'
+            ' SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE inserted) FROM u'
+       INTO rows_upserted, inserted;
+
+    -- Deletions: full removes what Salesforce no longer has; incremental what queryAll
+    -- reported deleted in the window.
+    IF mode = 'full' THEN
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %s t WHERE NOT EXISTS (SELECT FROM pg_temp.salesforce_fdw_refresh_rows s WHERE s.%I = t.%I)',
+            p_target, idcol, idcol);
+        GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+        EXECUTE pg_catalog.format('SELECT pg_catalog.count(DISTINCT %I) FROM pg_temp.salesforce_fdw_refresh_rows', idcol)
+           INTO row_count;
+        watermark := max_seen;
+    ELSE
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %s t USING pg_temp.salesforce_fdw_refresh_deleted d WHERE t.%I = d.id',
+            p_target, idcol);
+        GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+        row_count := COALESCE(snap.row_count, 0) + inserted - rows_deleted;
+        watermark := GREATEST(snap.watermark, max_seen);
+    END IF;
+    PERFORM salesforce_fdw._drop_staging();
+
+    -- The new state, in the same transaction as the data.
+    UPDATE salesforce_fdw.snapshots s
+       SET source = src, object = obj, cursor_field = curfield, cursor_column = curcol,
+           lookback = v_lookback, watermark = _refresh_work.watermark,
+           last_full_refresh = CASE WHEN mode = 'full' THEN pg_catalog.clock_timestamp() ELSE s.last_full_refresh END,
+           last_incremental_refresh = CASE WHEN mode = 'incremental' THEN pg_catalog.clock_timestamp()
+                                           ELSE s.last_incremental_refresh END,
+           row_count = _refresh_work.row_count, status = 'succeeded'
+     WHERE s.target = p_target;
+END
+$$;
+
+-------------------------------------------------------------------------------------------------
+-- One refresh: lock, record the run and commit, work, record the outcome and commit, unlock.
+-- p_reraise false: failures are reported through failed/error instead of raised (refresh_all).
+
+CREATE PROCEDURE salesforce_fdw._refresh(
+    p_source regclass, p_target text, p_mode text, p_cursor text, p_lookback interval,
+    p_wait boolean, p_quiet boolean, p_can_commit boolean, p_reraise boolean,
+    INOUT failed boolean DEFAULT NULL, INOUT error text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+    tgt text;
+    src text;
+    key bigint;
+    run bigint;
+    a0 bigint;
+    calls bigint;
+    r record;
+    wm_before timestamptz;
+    old_progress text;
+    e_code text;
+    e_msg text;
+    e_detail text;
+    e_hint text;
+    locked boolean := false;
+BEGIN
+    failed := false;
+    error := NULL;
+    IF p_can_commit THEN
+        COMMIT;  -- fails here, before anything happened, if the caller cannot commit after all
+    END IF;
+
+    -- Before the run exists: arguments, the lock, the run row (not recorded when refused).
+    BEGIN
+        IF p_mode IS NULL OR p_mode NOT IN ('full', 'incremental') THEN
+            RAISE EXCEPTION 'invalid refresh mode "%"', p_mode
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''full'' or ''incremental''.';
+        END IF;
+        IF p_source IS NULL OR p_target IS NULL THEN
+            RAISE EXCEPTION 'refresh needs a source and a target' USING ERRCODE = 'null_value_not_allowed';
+        END IF;
+        src := salesforce_fdw._qualified(p_source);
+        tgt := salesforce_fdw._target_name(p_target);
+        key := salesforce_fdw.refresh_lock_key(tgt);
+        IF p_can_commit THEN
+            -- A session lock this backend still holds can only be left over from an interrupted run.
+            WHILE EXISTS (SELECT FROM pg_catalog.pg_locks l
+                           WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid()
+                             AND l.classid = ((key >> 32) & 4294967295)::oid
+                             AND l.objid = (key & 4294967295)::oid AND l.objsubid = 1 AND l.granted) LOOP
+                EXIT WHEN NOT pg_catalog.pg_advisory_unlock(key);
+            END LOOP;
+            IF p_wait THEN
+                PERFORM pg_catalog.pg_advisory_lock(key);
+            ELSE
+                locked := pg_catalog.pg_try_advisory_lock(key);
+            END IF;
+        ELSE
+            -- In a transaction block: held until it ends, so nobody refreshes on top of
+            -- uncommitted changes.
+            IF p_wait THEN
+                PERFORM pg_catalog.pg_advisory_xact_lock(key);
+            ELSE
+                locked := pg_catalog.pg_try_advisory_xact_lock(key);
+            END IF;
+        END IF;
+        IF p_wait THEN
+            locked := true;
+        ELSIF NOT locked THEN
+            RAISE EXCEPTION 'a refresh of % is already running', tgt
+                USING ERRCODE = 'lock_not_available',
+                      HINT = 'Wait for it to finish, or call refresh with wait => true to queue behind it.';
+        END IF;
+        PERFORM salesforce_fdw._source_columns(p_source);  -- a clear error for a wrong source
+
+        -- Runs left 'running' died with their backend: we hold the lock they held.
+        UPDATE salesforce_fdw.refresh_runs rr
+           SET status = 'failed', finished_at = pg_catalog.clock_timestamp(),
+               error = pg_catalog.format('run did not finish: backend %s ended while it was running', rr.backend_pid)
+         WHERE rr.target = tgt AND rr.status = 'running';
+        INSERT INTO salesforce_fdw.snapshots AS s (target, source, status)
+        VALUES (tgt, src, 'running')
+        ON CONFLICT (target) DO UPDATE SET status = 'running';
+        SELECT s.watermark INTO wm_before FROM salesforce_fdw.snapshots s WHERE s.target = tgt;
+        INSERT INTO salesforce_fdw.refresh_runs (target, source, requested_mode, watermark_before, in_transaction_block)
+        VALUES (tgt, src, p_mode, wm_before, NOT p_can_commit)
+        RETURNING run_id INTO run;
+        UPDATE salesforce_fdw.snapshots s SET last_run_id = run WHERE s.target = tgt;
+    EXCEPTION WHEN query_canceled OR others THEN
+        IF locked AND p_can_commit THEN
+            PERFORM pg_catalog.pg_advisory_unlock(key);
+        END IF;
+        IF p_reraise THEN
+            RAISE;
+        END IF;
+        failed := true;
+        error := SQLERRM;
+        RAISE WARNING 'salesforce_fdw: refresh of % failed: %', COALESCE(tgt, p_target), SQLERRM;
+        RETURN;
+    END;
+    IF p_can_commit THEN
+        COMMIT;
+    END IF;
+
+    -- The run: everything or nothing.
+    a0 := salesforce_fdw._api_calls();
+    old_progress := pg_catalog.current_setting('salesforce_fdw.progress_interval', true);
+    BEGIN
+        IF p_quiet THEN
+            PERFORM pg_catalog.set_config('salesforce_fdw.progress_interval', '0', true);
+        ELSIF COALESCE(old_progress, '0') IN ('0', '0s', '') THEN
+            PERFORM pg_catalog.set_config('salesforce_fdw.progress_interval', '5', true);
+        END IF;
+        SELECT * INTO r FROM salesforce_fdw._refresh_work(run, p_source, tgt, p_mode, p_cursor, p_lookback, p_quiet) w;
+        calls := salesforce_fdw._api_calls() - a0;
+        UPDATE salesforce_fdw.refresh_runs rr
+           SET mode = r.mode, cursor_field = r.cursor_field, window_start = r.window_start,
+               watermark_after = r.watermark, finished_at = pg_catalog.clock_timestamp(),
+               rows_read = r.rows_read, rows_upserted = r.rows_upserted, rows_deleted = r.rows_deleted,
+               api_calls = calls, status = 'succeeded'
+         WHERE rr.run_id = run;
+    EXCEPTION WHEN query_canceled OR others THEN
+        GET STACKED DIAGNOSTICS e_code = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT,
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+        failed := true;
+        error := e_msg;
+    END;
+    IF old_progress IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('salesforce_fdw.progress_interval', old_progress, true);
+    END IF;
+    IF failed THEN
+        calls := salesforce_fdw._api_calls() - a0;
+        UPDATE salesforce_fdw.refresh_runs rr
+           SET finished_at = pg_catalog.clock_timestamp(), api_calls = calls, status = 'failed',
+               error = e_msg, error_sqlstate = e_code, error_detail = NULLIF(e_detail, '')
+         WHERE rr.run_id = run;
+        UPDATE salesforce_fdw.snapshots s
+           SET status = 'failed', last_error = e_msg, last_error_at = pg_catalog.clock_timestamp()
+         WHERE s.target = tgt;
+    END IF;
+    IF p_can_commit THEN
+        COMMIT;
+        PERFORM pg_catalog.pg_advisory_unlock(key);
+    END IF;
+
+    IF failed THEN
+        IF p_reraise THEN
+            PERFORM salesforce_fdw._reraise(e_code, e_msg, e_detail, e_hint);
+        END IF;
+        RAISE WARNING 'salesforce_fdw: refresh of % failed: %', tgt, e_msg;
+    ELSIF NOT p_quiet THEN
+        RAISE NOTICE 'salesforce_fdw: % refresh of % from %: % rows read, % upserted, % deleted',
+                     r.mode, tgt, src, r.rows_read, r.rows_upserted, r.rows_deleted
+            USING DETAIL = pg_catalog.format('%s API calls in %s s; %s rows; watermark %s (%s)',
+                                             COALESCE(calls::text, 'unknown'),
+                                             (SELECT pg_catalog.round(EXTRACT(epoch FROM rr.duration)::numeric, 3)
+                                                FROM salesforce_fdw.refresh_runs rr WHERE rr.run_id = run),
+                                             r.row_count, COALESCE(r.watermark::text, 'none'), r.cursor_field);
+    END IF;
+END
+$$;
+
+-------------------------------------------------------------------------------------------------
+-- Public procedures
+
+CREATE PROCEDURE salesforce_fdw.refresh(
+    source regclass, target text, mode text DEFAULT 'incremental',
+    "cursor" text DEFAULT NULL, lookback interval DEFAULT NULL,
+    wait boolean DEFAULT false, quiet boolean DEFAULT false)
+LANGUAGE plpgsql AS $$
+DECLARE
+    failed boolean;
+    error text;
+BEGIN
+    CALL salesforce_fdw._refresh($1, $2, $3, $4, $5, $6, $7, salesforce_fdw._can_commit(), true,
+                                 failed, error);
+END
+$$;
+COMMENT ON PROCEDURE salesforce_fdw.refresh(regclass, text, text, text, interval, boolean, boolean) IS
+  'Refreshes the local snapshot table target from the salesforce_fdw foreign table source (full or incremental)';
+
+CREATE PROCEDURE salesforce_fdw.refresh_all(mode text DEFAULT 'incremental', quiet boolean DEFAULT false)
+LANGUAGE plpgsql AS $$
+DECLARE
+    can_commit boolean := salesforce_fdw._can_commit();
+    snap record;
+    src regclass;
+    failed boolean;
+    err text;
+    n int := 0;
+    bad text[] := '{}';
+BEGIN
+    FOR snap IN SELECT s.target, s.source FROM salesforce_fdw.snapshots s ORDER BY s.target LOOP
+        n := n + 1;
+        src := pg_catalog.to_regclass(snap.source);
+        IF src IS NULL THEN
+            RAISE WARNING 'salesforce_fdw: refresh of % failed: source % does not exist', snap.target, snap.source;
+            bad := bad || snap.target;
+            CONTINUE;
+        END IF;
+        failed := NULL;
+        err := NULL;
+        CALL salesforce_fdw._refresh(src, snap.target, $1, NULL, NULL, false, $2, can_commit, false, failed, err);
+        IF failed THEN
+            bad := bad || snap.target;
+        END IF;
+    END LOOP;
+    IF pg_catalog.cardinality(bad) > 0 THEN
+        RAISE EXCEPTION '% of % snapshot refreshes failed: %', pg_catalog.cardinality(bad), n,
+                        pg_catalog.array_to_string(bad, ', ')
+            USING ERRCODE = 'external_routine_exception',
+                  HINT = 'The others succeeded. See salesforce_fdw.refresh_runs for the errors.';
+    ELSIF NOT $2 THEN
+        RAISE NOTICE 'salesforce_fdw: % % refreshes succeeded', n, $1;
+    END IF;
+END
+$$;
+COMMENT ON PROCEDURE salesforce_fdw.refresh_all(text, boolean) IS
+  'Refreshes every snapshot in salesforce_fdw.snapshots, continuing past failures, then reports them';
+
+-------------------------------------------------------------------------------------------------
+-- pg_cron schedules (pg_cron is referenced dynamically: this file loads without it)
+
+CREATE FUNCTION salesforce_fdw._require_pg_cron() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_catalog.to_regprocedure('cron.schedule(text,text,text)') IS NULL THEN
+        RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Add pg_cron to shared_preload_libraries and set cron.database_name = ''%s'' in postgresql.conf, restart PostgreSQL, then run CREATE EXTENSION pg_cron.',
+                                           pg_catalog.current_database());
+    END IF;
+END
+$$;
+
+CREATE FUNCTION salesforce_fdw._job_name(kind text, target text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.format('salesforce_fdw %s refresh of %s', kind, salesforce_fdw._target_name(target))
+$$;
+
+CREATE FUNCTION salesforce_fdw.schedule(
+    source regclass, target text,
+    full_cron text DEFAULT '0 2 * * *', incremental_cron text DEFAULT '0 */2 * * *')
+RETURNS TABLE (job_name text, job_id bigint, schedule text, command text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    src text := salesforce_fdw._qualified($1);
+    tgt text := salesforce_fdw._target_name($2);
+    kinds text[] := ARRAY['full', 'incremental'];
+    crons text[] := ARRAY[$3, $4];
+    i int;
+    jid bigint;
+BEGIN
+    PERFORM salesforce_fdw._require_pg_cron();
+    PERFORM salesforce_fdw._source_columns($1);
+    FOR i IN 1 .. 2 LOOP
+        job_name := salesforce_fdw._job_name(kinds[i], tgt);
+        IF crons[i] IS NULL THEN
+            -- no schedule of this kind: drop one left from an earlier call
+            FOR jid IN EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname = $1 AND j.username = current_user'
+                       USING job_name LOOP
+                EXECUTE 'SELECT cron.unschedule($1)' USING jid;
+            END LOOP;
+            CONTINUE;
+        END IF;
+        schedule := crons[i];
+        command := pg_catalog.format('CALL salesforce_fdw.refresh(%L, %L, mode => %L, wait => true, quiet => true)',
+                                     src, tgt, kinds[i]);
+        -- pg_cron (>= 1.3) updates the job of the same name instead of adding one.
+        EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING job_name, schedule, command;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION salesforce_fdw.schedule(regclass, text, text, text) IS
+  'Creates (or updates) the pg_cron jobs refreshing target from source: full and incremental';
+
+CREATE FUNCTION salesforce_fdw.unschedule(target text) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    jid bigint;
+    n int := 0;
+BEGIN
+    PERFORM salesforce_fdw._require_pg_cron();
+    FOR jid IN EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname IN ($1, $2) AND j.username = current_user'
+               USING salesforce_fdw._job_name('full', $1), salesforce_fdw._job_name('incremental', $1) LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING jid;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION salesforce_fdw.unschedule(text) IS
+  'Removes the pg_cron jobs salesforce_fdw.schedule created for target; returns how many';
