@@ -22,6 +22,19 @@ pub struct SalesforceClient {
     usage_key: Option<u32>,
 }
 
+/// A successful answer.
+pub struct Answer {
+    pub url: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 /// One page of a query result.
 #[derive(Debug, Deserialize)]
 pub struct QueryPage {
@@ -103,6 +116,21 @@ impl SalesforceClient {
         params: &[(&str, &str)],
         headers: &[(&str, String)],
     ) -> SfResult<Value> {
+        let answer = self.request(reqwest::Method::GET, path, params, headers, None)?;
+        parse_json(&answer.url, &answer.body)
+    }
+
+    /// One API request with retries (5xx, 429, transport errors: exponential backoff up to
+    /// `max_retries`) and one transparent re-login on INVALID_SESSION_ID. A non-2xx answer
+    /// that is not retried becomes the Salesforce error it carries.
+    pub fn request(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        params: &[(&str, &str)],
+        headers: &[(&str, String)],
+        json_body: Option<&Value>,
+    ) -> SfResult<Answer> {
         let mut relogged = false;
         let mut attempt: u32 = 0;
         loop {
@@ -110,7 +138,7 @@ impl SalesforceClient {
             let url = format!("{}{}", session.instance_url, path);
             let mut request = self
                 .http
-                .get(&url)
+                .request(method.clone(), &url)
                 .bearer_auth(&session.access_token)
                 .header("Accept", "application/json");
             if !params.is_empty() {
@@ -118,6 +146,9 @@ impl SalesforceClient {
             }
             for (name, value) in headers {
                 request = request.header(*name, value);
+            }
+            if let Some(body) = json_body {
+                request = request.json(body);
             }
             self.api_calls += 1;
             crate::settings::count_api_call();
@@ -129,12 +160,13 @@ impl SalesforceClient {
                 {
                     crate::governor::record(key, info.to_str().unwrap_or(""));
                 }
-                response.bytes().map(|body| (status, body))
+                let headers = response.headers().clone();
+                response.bytes().map(|body| (status, headers, body))
             });
-            let (status, body) = match outcome {
+            let (status, headers, body) = match outcome {
                 Ok(answer) => answer,
                 Err(e) => {
-                    // Timeouts, resets and dropped connections: GETs are safe to repeat.
+                    // Timeouts, resets and dropped connections.
                     if attempt < self.server.max_retries {
                         attempt += 1;
                         backoff(attempt);
@@ -147,10 +179,7 @@ impl SalesforceClient {
                 }
             };
             if (200..300).contains(&status) {
-                return serde_json::from_slice(&body).map_err(|e| SfError::Protocol {
-                    url,
-                    reason: format!("invalid JSON: {e}"),
-                });
+                return Ok(Answer { url, headers, body });
             }
             let error = parse_api_error(status, &body);
             if (status >= 500 || status == 429) && attempt < self.server.max_retries {
@@ -173,7 +202,8 @@ impl SalesforceClient {
         }
     }
 
-    fn data_path(&self, rest: &str) -> String {
+    /// `/services/data/vNN.N/<rest>`.
+    pub fn data_path(&self, rest: &str) -> String {
         format!("/services/data/{}/{rest}", self.server.api_version)
     }
 
@@ -264,6 +294,16 @@ fn backoff(attempt: u32) {
         pgrx::check_for_interrupts!();
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+fn parse_json(url: &str, body: &[u8]) -> SfResult<Value> {
+    if body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body).map_err(|e| SfError::Protocol {
+        url: url.to_string(),
+        reason: format!("invalid JSON: {e}"),
+    })
 }
 
 fn parse_page(value: Value) -> SfResult<QueryPage> {

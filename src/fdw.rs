@@ -39,12 +39,10 @@ impl SalesforceFdw {
     ) -> SfResult<()> {
         let client = self.client(mapping)?;
         self.columns = plan.columns.clone();
-        self.stream = Some(RecordStream::new(
-            client,
-            soql,
-            plan.all_rows,
-            plan.object.clone(),
-        ));
+        self.stream = Some(
+            RecordStream::new(client, soql, plan.all_rows, plan.object.clone())
+                .with_bulk(plan.bulk),
+        );
         Ok(())
     }
 
@@ -133,9 +131,12 @@ impl SalesforceFdw {
         Ok((max.saturating_sub(remaining), max))
     }
 
-    /// Frees the HTTP client and the buffered page as soon as the scan ends.
+    /// Frees the HTTP client and the buffered page as soon as the scan ends (and deletes a
+    /// Bulk job that was not read to its end).
     pub fn finish_scan(&mut self) {
-        self.stream = None;
+        if let Some(mut stream) = self.stream.take() {
+            stream.finish();
+        }
     }
 }
 

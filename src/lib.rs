@@ -3,6 +3,7 @@
 use pgrx::prelude::*;
 
 pub mod auth;
+pub mod bulk;
 pub mod client;
 pub mod error;
 pub mod fdw;

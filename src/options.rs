@@ -8,6 +8,31 @@ use crate::error::{SfError, SfResult};
 
 pub const DEFAULT_LOGIN_URL: &str = "https://login.salesforce.com";
 pub const DEFAULT_API_VERSION: &str = "v62.0";
+/// Bulk API 2.0 pays off from tens of thousands of rows (SALESFORCE.md section 8.5).
+pub const DEFAULT_BULK_THRESHOLD: u64 = 50_000;
+
+/// When a table's scans read through Bulk API 2.0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum BulkMode {
+    /// When the estimated rows exceed the server's bulk_threshold.
+    Auto,
+    On,
+    Off,
+}
+
+impl BulkMode {
+    fn parse(value: &str) -> SfResult<BulkMode> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(BulkMode::Auto),
+            "on" | "true" | "always" => Ok(BulkMode::On),
+            "off" | "false" | "never" => Ok(BulkMode::Off),
+            _ => Err(SfError::invalid_option(
+                "bulk",
+                format!("\"{value}\" is not one of auto, on, off"),
+            )),
+        }
+    }
+}
 
 /// Where an option list comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +75,7 @@ const SERVER_OPTIONS: &[&str] = &[
     "request_timeout_ms",
     "max_retries",
     "api_reserve_pct",
+    "bulk_threshold",
 ];
 const USER_MAPPING_OPTIONS: &[&str] = &[
     "auth",
@@ -61,7 +87,7 @@ const USER_MAPPING_OPTIONS: &[&str] = &[
     "access_token",
     "instance_url",
 ];
-const TABLE_OPTIONS: &[&str] = &["object", "soql_where", "include_deleted"];
+const TABLE_OPTIONS: &[&str] = &["object", "soql_where", "include_deleted", "bulk"];
 const COLUMN_OPTIONS: &[&str] = &["field"];
 
 /// Options whose values must never leave the user mapping or appear in any message.
@@ -143,6 +169,8 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
         }
         "auth" => AuthKind::parse(value).map(|_| ()),
         "include_deleted" => parse_bool(name, value).map(|_| ()),
+        "bulk" => BulkMode::parse(value).map(|_| ()),
+        "bulk_threshold" => parse_int_in(name, value, 0, i64::MAX).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -216,6 +244,8 @@ pub struct ServerOptions {
     pub request_timeout_ms: u64,
     pub max_retries: u32,
     pub api_reserve_pct: u32,
+    /// Estimated rows above which a scan reads through Bulk API 2.0 (table option bulk 'auto').
+    pub bulk_threshold: u64,
 }
 
 impl ServerOptions {
@@ -249,6 +279,10 @@ impl ServerOptions {
             api_reserve_pct: match get("api_reserve_pct") {
                 Some(v) => parse_int_in("api_reserve_pct", &v, 0, 100)? as u32,
                 None => 10,
+            },
+            bulk_threshold: match get("bulk_threshold") {
+                Some(v) => parse_int_in("bulk_threshold", &v, 0, i64::MAX)? as u64,
+                None => DEFAULT_BULK_THRESHOLD,
             },
         })
     }
@@ -386,6 +420,7 @@ pub struct TableOptions {
     pub soql_where: Option<String>,
     /// Read through queryAll: deleted (recycle bin) and archived rows too.
     pub include_deleted: bool,
+    pub bulk: BulkMode,
 }
 
 impl TableOptions {
@@ -409,6 +444,10 @@ impl TableOptions {
             include_deleted: match map.get("include_deleted") {
                 Some(v) => parse_bool("include_deleted", v)?,
                 None => false,
+            },
+            bulk: match map.get("bulk") {
+                Some(v) => BulkMode::parse(v)?,
+                None => BulkMode::Auto,
             },
         })
     }

@@ -13,6 +13,7 @@
   emulator_log.py expire       expire every issued session
 """
 import json
+import re
 import os
 import sys
 import urllib.request
@@ -68,11 +69,31 @@ def main(argv):
         for entry in entries:
             path = entry["path"].split("?")[0]
             if entry.get("soql"):
-                endpoint = "queryAll" if "/queryAll" in path else "query"
+                if "/jobs/query" in path:
+                    endpoint = "bulk job"
+                else:
+                    endpoint = "queryAll" if "/queryAll" in path else "query"
                 print(f"{endpoint}: {entry['soql']}")
             elif "/query/" in path or "/queryAll/" in path:
                 pages += 1
         print(f"next-page requests: {pages}")
+    elif command == "requests":
+        # Every API request: method, path (version and job ids masked), records returned;
+        # repeats in a row (job status polls, whose number depends on timing) shown once.
+        previous = None
+        for entry in json.loads(call("GET", "/__emulator/requests")):
+            path = entry["path"].split("?")[0]
+            if not path.startswith("/services/data/v"):
+                continue
+            path = re.sub(r"/v\d+\.\d+/", "/vNN.N/", path)
+            path = re.sub(r"\b750[0-9A-Za-z]{15}\b", "<job>", path)
+            path = re.sub(r"/(query|queryAll)/[0-9A-Za-z]+-\d+$", r"/\1/<cursor>", path)
+            records = entry.get("records")
+            suffix = f" ({records} records)" if records is not None else ""
+            line = f"{entry['method']} {path} {entry['status']}{suffix}"
+            if line != previous:
+                print(line)
+            previous = line
     elif command == "dump":
         data = call("GET", f"/__emulator/dump/{argv[2]}?include_deleted=false")
         with open(argv[3], "wb") as f:

@@ -5,6 +5,7 @@
 //!   memory context, so it is freed on success, error or cancel alike;
 //! - each row's datums live in a per-row memory context that is reset before the next row.
 
+pub mod bulk;
 pub mod catalog;
 pub mod deparse;
 pub mod limit;
@@ -26,6 +27,7 @@ use supabase_wrappers::prelude::*;
 use crate::error::SfError;
 use crate::fdw::SalesforceFdw;
 use crate::options::TableOptions;
+use crate::options::{BulkMode, ServerOptions};
 use crate::pushdown::{Cond, Value};
 use plan::ScanPlan;
 
@@ -262,10 +264,27 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             plan.all_rows = true;
         }
         plan.local_clauses = list_len(local_clauses);
+        let bulk_wanted = match plan.bulk_mode {
+            BulkMode::On => true,
+            BulkMode::Off => false,
+            BulkMode::Auto => {
+                let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
+                ServerOptions::from_map(&server.options)
+                    .map(|o| (*baserel).rows > o.bulk_threshold as f64)
+                    .unwrap_or(false)
+            }
+        };
         if local_clauses.is_null() {
             let sorted_by_us = !(*best_path).path.pathkeys.is_null()
                 && pg_sys::pathkeys_contained_in((*root).sort_pathkeys, (*best_path).path.pathkeys);
             plan.limit = limit::pushable_limit(root, sorted_by_us);
+        }
+        if bulk_wanted {
+            let meta = metadata::object_meta(pg_sys::Oid::from(plan.server_oid), &plan.object);
+            match bulk::obstacle(&plan, &meta) {
+                None => plan.bulk = true,
+                Some(reason) => plan.bulk_note = Some(reason),
+            }
         }
         let mut fdw_exprs: *mut pg_sys::List = ptr::null_mut();
         for expr in &deparser.params {
@@ -518,8 +537,16 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
         property(c"Salesforce object", &plan.object);
         property(
             c"Salesforce endpoint",
-            if plan.all_rows { "queryAll" } else { "query" },
+            match (plan.bulk, plan.all_rows) {
+                (false, false) => "query",
+                (false, true) => "queryAll",
+                (true, false) => "Bulk API 2.0 query job",
+                (true, true) => "Bulk API 2.0 queryAll job",
+            },
         );
+        if let Some(note) = &plan.bulk_note {
+            property(c"Bulk API", &format!("not used: {note}"));
+        }
         property(
             c"SOQL",
             soql.as_deref()

@@ -57,6 +57,12 @@ pub struct ScanPlan {
     pub all_rows: bool,
     /// Clauses Postgres still evaluates locally, for EXPLAIN.
     pub local_clauses: usize,
+    /// The table's bulk option, and whether the estimate asks for Bulk (decided at plan time).
+    pub bulk_mode: crate::options::BulkMode,
+    /// Read through a Bulk API 2.0 query job.
+    pub bulk: bool,
+    /// Why the Bulk API is not used although it was asked for, for EXPLAIN.
+    pub bulk_note: Option<String>,
 }
 
 impl ScanPlan {
@@ -100,6 +106,9 @@ impl ScanPlan {
             limit: None,
             all_rows: options.include_deleted,
             local_clauses: 0,
+            bulk_mode: options.bulk,
+            bulk: false,
+            bulk_note: None,
         })
     }
 
@@ -185,6 +194,7 @@ mod tests {
             object: "Opportunity".into(),
             soql_where: soql_where.map(str::to_string),
             include_deleted: false,
+            bulk: crate::options::BulkMode::Auto,
         }
     }
 

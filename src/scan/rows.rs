@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use supabase_wrappers::prelude::Row;
 
+use crate::bulk::BulkJob;
 use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
 use crate::scan::plan::PlannedColumn;
@@ -24,6 +25,9 @@ pub struct RecordStream {
     next_url: Option<String>,
     started: bool,
     progress: Progress,
+    /// Read through a Bulk API 2.0 query job instead of REST query pages.
+    bulk: bool,
+    job: Option<BulkJob>,
 }
 
 /// Rows read so far, reported as a NOTICE every `salesforce_fdw.progress_interval` seconds.
@@ -76,11 +80,27 @@ impl RecordStream {
             next_url: None,
             started: false,
             progress: Progress::new(),
+            bulk: false,
+            job: None,
+        }
+    }
+
+    /// Reads through Bulk API 2.0 rather than REST query pages.
+    pub fn with_bulk(mut self, bulk: bool) -> Self {
+        self.bulk = bulk;
+        self
+    }
+
+    /// Deletes a Bulk job that was not read to its end (the end of a completed one deletes it).
+    pub fn finish(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.delete(&mut self.client);
         }
     }
 
     /// Starts over from the first page (a rescan), possibly with another SOQL.
     pub fn restart(&mut self, soql: Option<String>) {
+        self.finish();
         self.soql = soql;
         self.page.clear();
         self.next_url = None;
@@ -97,6 +117,9 @@ impl RecordStream {
 
     /// The next record, fetching the next page when the current one is used up.
     pub fn next_record(&mut self) -> SfResult<Option<Value>> {
+        if self.bulk {
+            return self.next_bulk_record();
+        }
         loop {
             if let Some(record) = self.page.pop_front() {
                 return Ok(Some(record));
@@ -129,6 +152,43 @@ impl RecordStream {
     }
 }
 
+impl RecordStream {
+    fn next_bulk_record(&mut self) -> SfResult<Option<Value>> {
+        loop {
+            if let Some(record) = self.page.pop_front() {
+                return Ok(Some(record));
+            }
+            if !self.started {
+                self.started = true;
+                let Some(soql) = &self.soql else {
+                    return Ok(None);
+                };
+                let job = BulkJob::start(&mut self.client, soql, self.all_rows, &self.object)
+                    .map_err(|e| with_object(e, &self.object))?;
+                self.job = Some(job);
+            }
+            let Some(job) = self.job.as_mut() else {
+                return Ok(None);
+            };
+            // Between pages is where a cancel or statement_timeout takes effect.
+            pgrx::check_for_interrupts!();
+            match job
+                .next_page(&mut self.client)
+                .map_err(|e| with_object(e, &self.object))?
+            {
+                Some(records) => {
+                    self.progress.add(records.len(), &self.object);
+                    self.page = records;
+                }
+                None => {
+                    self.finish();
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
 fn with_object(err: SfError, object: &str) -> SfError {
     match err {
         SfError::Api {
@@ -149,6 +209,12 @@ fn with_object(err: SfError, object: &str) -> SfError {
 /// The value at a field name or relationship path (`Owner.Name`), matching keys
 /// case-insensitively as SOQL names are; a null parent gives null.
 pub fn field_value<'a>(record: &'a Value, path: &str) -> &'a Value {
+    // Bulk API CSV records are flat: a path is a key of its own ("Owner.Name").
+    if path.contains('.') {
+        if let Some(value) = record.get(path) {
+            return value;
+        }
+    }
     let mut current = record;
     for segment in path.split('.') {
         let Value::Object(map) = current else {
@@ -202,5 +268,7 @@ mod tests {
         assert_eq!(field_value(&record, "owner.name"), &json!("Ada"));
         assert_eq!(field_value(&record, "What.Type"), &Value::Null);
         assert_eq!(field_value(&record, "Missing"), &Value::Null);
+        let flat = json!({"Id": "1", "Owner.Name": "Ada"});
+        assert_eq!(field_value(&flat, "Owner.Name"), &json!("Ada"));
     }
 }
