@@ -20,6 +20,8 @@ pub struct SalesforceClient {
     pub api_calls: u64,
     /// The server whose API usage the governor tracks from our responses.
     usage_key: Option<u32>,
+    /// Running on a prefetch thread: never call into Postgres (no interrupt checks).
+    off_main_thread: bool,
 }
 
 /// A successful answer.
@@ -76,7 +78,13 @@ impl SalesforceClient {
             session: None,
             api_calls: 0,
             usage_key: None,
+            off_main_thread: false,
         })
+    }
+
+    /// Marks the client as used from a thread other than the backend's own.
+    pub fn set_off_main_thread(&mut self, off: bool) {
+        self.off_main_thread = off;
     }
 
     /// Reports the `Sforce-Limit-Info` of every response to the governor under this server.
@@ -169,7 +177,7 @@ impl SalesforceClient {
                     // Timeouts, resets and dropped connections.
                     if attempt < self.server.max_retries {
                         attempt += 1;
-                        backoff(attempt);
+                        backoff(attempt, !self.off_main_thread);
                         continue;
                     }
                     return Err(SfError::Unreachable {
@@ -184,7 +192,7 @@ impl SalesforceClient {
             let error = parse_api_error(status, &body);
             if (status >= 500 || status == 429) && attempt < self.server.max_retries {
                 attempt += 1;
-                backoff(attempt);
+                backoff(attempt, !self.off_main_thread);
                 continue;
             }
             // An expired session is renewed once, transparently; access tokens cannot be.
@@ -254,20 +262,8 @@ impl SalesforceClient {
     /// One object's describe (`GET /sobjects/{object}/describe`).
     pub fn describe(&mut self, object: &str) -> SfResult<Value> {
         let path = self.data_path(&format!("sobjects/{object}/describe"));
-        self.get_json(&path, &[], &[]).map_err(|e| match e {
-            SfError::Api {
-                status,
-                code,
-                message,
-                ..
-            } => SfError::Api {
-                status,
-                code,
-                message,
-                object: Some(object.to_string()),
-            },
-            other => other,
-        })
+        self.get_json(&path, &[], &[])
+            .map_err(|e| e.for_object(object))
     }
 
     /// The page behind a `nextRecordsUrl`.
@@ -282,8 +278,9 @@ impl SalesforceClient {
 }
 
 /// Waits before retry `attempt` (1, 2, ...): exponential from 200 ms, capped at 10 s, with
-/// jitter so that concurrent backends do not retry in step; a cancel interrupts the wait.
-fn backoff(attempt: u32) {
+/// jitter so that concurrent backends do not retry in step; on the backend's own thread a
+/// cancel interrupts the wait.
+fn backoff(attempt: u32, interruptible: bool) {
     let base = (200u64 << attempt.min(6)).min(10_000);
     let jitter = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -291,7 +288,9 @@ fn backoff(attempt: u32) {
         .unwrap_or(0);
     let deadline = std::time::Instant::now() + Duration::from_millis(base / 2 + jitter);
     while std::time::Instant::now() < deadline {
-        pgrx::check_for_interrupts!();
+        if interruptible {
+            pgrx::check_for_interrupts!();
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -83,6 +83,24 @@ impl SfError {
         }
     }
 
+    /// A Salesforce API error, marked with the object it concerns (for the hint).
+    pub fn for_object(self, object: &str) -> Self {
+        match self {
+            SfError::Api {
+                status,
+                code,
+                message,
+                ..
+            } => SfError::Api {
+                status,
+                code,
+                message,
+                object: Some(object.to_string()),
+            },
+            other => other,
+        }
+    }
+
     fn sqlstate(&self) -> PgSqlErrorCode {
         use PgSqlErrorCode::*;
         match self {
@@ -136,11 +154,11 @@ impl SfError {
             ),
             SfError::Api { code, object, .. } => match code.as_str() {
                 "INVALID_FIELD" => Some(format!(
-                    "Check the column names or their \"field\" options against the describe of {}; custom fields end in __c.",
+                    "Check the column names or their \"field\" options against the describe of {}; custom fields end in __c. Salesforce also reports a field the user may not read (field-level security) as missing.",
                     object.as_deref().unwrap_or("the object")
                 )),
                 "INVALID_TYPE" | "NOT_FOUND" => Some(
-                    "Check the foreign table's \"object\" option: it takes the object's API name, e.g. Opportunity or Invoice__c.".into(),
+                    "Check the foreign table's \"object\" option: it takes the object's API name, e.g. Opportunity or Invoice__c. Salesforce also reports an object the user may not read as unknown: check the user's profile and permission sets.".into(),
                 ),
                 "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" => Some(
                     "The Salesforce user of this user mapping lacks access; grant it in Salesforce (profile or permission set).".into(),
@@ -160,7 +178,9 @@ fn auth_hint(error: &str, description: &str) -> String {
     if error == "invalid_grant" && description.contains("expired") {
         "The refresh token is expired or revoked, or belongs to another environment (production login.salesforce.com vs sandbox test.salesforce.com): check login_url, then get a new refresh token and ALTER USER MAPPING ... OPTIONS (SET refresh_token '...').".into()
     } else if description.contains("app must be installed")
+        || description.contains("not admin approved")
         || error == "OAUTH_APPROVAL_ERROR_GENERIC"
+        || error == "invalid_app_access"
     {
         "The connected app is not installed or not approved in this org: install it (Setup > Connected Apps OAuth Usage > Install) or set its policy to 'Admin approved users are pre-authorized' and assign it to the integration user's profile or permission set.".into()
     } else if error == "invalid_client_id" || error == "invalid_client" {

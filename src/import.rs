@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::error::{SfError, SfResult};
 use crate::naming::snake_case;
+use crate::options::parse_bool;
 
 /// The options `IMPORT FOREIGN SCHEMA ... OPTIONS (...)` accepts.
 pub const IMPORT_OPTIONS: &[&str] = &["naming", "include_base64"];
@@ -75,17 +76,6 @@ pub fn parse_import_options(options: &HashMap<String, String>) -> SfResult<Impor
         }
     }
     Ok(parsed)
-}
-
-fn parse_bool(name: &str, value: &str) -> SfResult<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "on" | "yes" | "1" => Ok(true),
-        "false" | "off" | "no" | "0" => Ok(false),
-        _ => Err(SfError::invalid_option(
-            name,
-            format!("\"{value}\" is not a boolean (true or false)"),
-        )),
-    }
 }
 
 /// The IMPORT's table filter.

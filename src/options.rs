@@ -182,7 +182,8 @@ pub fn is_api_name(value: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn parse_bool(name: &str, value: &str) -> SfResult<bool> {
+/// `true`/`on`/`yes`/`1` or `false`/`off`/`no`/`0`, naming the option otherwise.
+pub fn parse_bool(name: &str, value: &str) -> SfResult<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "on" | "yes" | "1" => Ok(true),
         "false" | "off" | "no" | "0" => Ok(false),

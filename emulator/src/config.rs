@@ -6,6 +6,7 @@ use std::path::PathBuf;
 pub const DEMO_CLIENT_ID: &str = "sf-emulator-client";
 pub const DEMO_CLIENT_SECRET: &str = "sf-emulator-secret";
 pub const DEMO_REFRESH_TOKEN: &str = "sf-emulator-refresh";
+pub const UNINSTALLED_CLIENT_ID: &str = "sf-emulator-uninstalled-app";
 
 #[derive(Parser, Debug, Clone)]
 #[command(
@@ -38,6 +39,10 @@ pub struct Config {
     /// Refresh token the org accepts.
     #[arg(long, default_value = DEMO_REFRESH_TOKEN)]
     pub refresh_token: String,
+    /// A client id whose app exists but is not installed (approved) in the org: its token
+    /// requests get OAUTH_APPROVAL_ERROR_GENERIC, "app must be installed into org".
+    #[arg(long, default_value = UNINSTALLED_CLIENT_ID)]
+    pub uninstalled_client_id: String,
     /// Load extra object metadata from real describe JSON files in this directory
     /// (values are generated per field type).
     #[arg(long)]
@@ -86,6 +91,7 @@ impl Default for Config {
             client_id: DEMO_CLIENT_ID.into(),
             client_secret: DEMO_CLIENT_SECRET.into(),
             refresh_token: DEMO_REFRESH_TOKEN.into(),
+            uninstalled_client_id: UNINSTALLED_CLIENT_ID.into(),
             describe_dir: None,
             latency_ms: 0,
             fault_503_rate: 0.0,

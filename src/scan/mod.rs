@@ -11,6 +11,7 @@ pub mod deparse;
 pub mod limit;
 pub mod metadata;
 pub mod plan;
+pub mod prefetch;
 pub mod rows;
 pub mod sort;
 

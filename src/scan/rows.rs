@@ -11,18 +11,21 @@ use crate::bulk::BulkJob;
 use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
 use crate::scan::plan::PlannedColumn;
+use crate::scan::prefetch::Prefetch;
 use crate::types::json_to_cell;
 
 static NULL: Value = Value::Null;
 
 pub struct RecordStream {
-    client: SalesforceClient,
+    /// None while a prefetch thread has it.
+    client: Option<SalesforceClient>,
     /// None: no row can match, nothing is sent.
     soql: Option<String>,
     all_rows: bool,
     object: String,
     page: VecDeque<Value>,
-    next_url: Option<String>,
+    /// The thread fetching REST query pages ahead.
+    prefetch: Option<Prefetch>,
     started: bool,
     progress: Progress,
     /// Read through a Bulk API 2.0 query job instead of REST query pages.
@@ -72,12 +75,12 @@ impl RecordStream {
         object: String,
     ) -> Self {
         RecordStream {
-            client,
+            client: Some(client),
             soql,
             all_rows,
             object,
             page: VecDeque::new(),
-            next_url: None,
+            prefetch: None,
             started: false,
             progress: Progress::new(),
             bulk: false,
@@ -91,11 +94,26 @@ impl RecordStream {
         self
     }
 
-    /// Deletes a Bulk job that was not read to its end (the end of a completed one deletes it).
+    /// Stops the prefetch thread, and deletes a Bulk job that was not read to its end (the
+    /// end of a completed one deletes it).
     pub fn finish(&mut self) {
-        if let Some(job) = self.job.take() {
-            job.delete(&mut self.client);
+        if let Some(prefetch) = self.prefetch.take() {
+            if let Ok(client) = prefetch.stop() {
+                self.client = Some(client);
+            }
         }
+        if let Some(job) = self.job.take() {
+            if let Some(client) = self.client.as_mut() {
+                job.delete(client);
+            }
+        }
+    }
+
+    fn client(&mut self) -> SfResult<&mut SalesforceClient> {
+        self.client.as_mut().ok_or_else(|| SfError::Protocol {
+            url: "scan".into(),
+            reason: "the connection of this scan was lost after an earlier error".into(),
+        })
     }
 
     /// Starts over from the first page (a rescan), possibly with another SOQL.
@@ -103,16 +121,11 @@ impl RecordStream {
         self.finish();
         self.soql = soql;
         self.page.clear();
-        self.next_url = None;
         self.started = false;
     }
 
     pub fn soql(&self) -> Option<&str> {
         self.soql.as_deref()
-    }
-
-    pub fn api_calls(&self) -> u64 {
-        self.client.api_calls
     }
 
     /// The next record, fetching the next page when the current one is used up.
@@ -124,29 +137,30 @@ impl RecordStream {
             if let Some(record) = self.page.pop_front() {
                 return Ok(Some(record));
             }
-            let page = if !self.started {
+            if !self.started {
                 self.started = true;
-                let Some(soql) = &self.soql else {
+                let Some(soql) = self.soql.clone() else {
                     return Ok(None);
                 };
-                self.client.query(soql, self.all_rows)
-            } else if let Some(url) = self.next_url.take() {
-                // Between pages is where a cancel or statement_timeout takes effect.
-                pgrx::check_for_interrupts!();
-                self.client.query_more(&url)
-            } else {
+                self.client()?;
+                let client = self.client.take().expect("checked just above");
+                self.prefetch = Some(Prefetch::start(client, soql, self.all_rows)?);
+            }
+            let Some(prefetch) = self.prefetch.as_mut() else {
                 return Ok(None);
             };
-            let page = page.map_err(|e| with_object(e, &self.object))?;
-            self.next_url = if page.done {
-                None
-            } else {
-                page.next_records_url
-            };
-            self.progress.add(page.records.len(), &self.object);
-            self.page = page.records.into();
-            if self.page.is_empty() && self.next_url.is_none() {
-                return Ok(None);
+            match prefetch
+                .next_page()
+                .map_err(|e| e.for_object(&self.object))?
+            {
+                Some(records) => {
+                    self.progress.add(records.len(), &self.object);
+                    self.page = records.into();
+                }
+                None => {
+                    self.finish();
+                    return Ok(None);
+                }
             }
         }
     }
@@ -163,18 +177,24 @@ impl RecordStream {
                 let Some(soql) = &self.soql else {
                     return Ok(None);
                 };
-                let job = BulkJob::start(&mut self.client, soql, self.all_rows, &self.object)
-                    .map_err(|e| with_object(e, &self.object))?;
+                let (soql, all_rows, object) = (soql.clone(), self.all_rows, self.object.clone());
+                let job = BulkJob::start(self.client()?, &soql, all_rows, &object)
+                    .map_err(|e| e.for_object(&object))?;
                 self.job = Some(job);
             }
-            let Some(job) = self.job.as_mut() else {
+            if self.job.is_none() {
                 return Ok(None);
-            };
+            }
             // Between pages is where a cancel or statement_timeout takes effect.
             pgrx::check_for_interrupts!();
+            let client = self.client.as_mut().ok_or_else(|| SfError::Protocol {
+                url: "scan".into(),
+                reason: "the connection of this scan was lost after an earlier error".into(),
+            })?;
+            let job = self.job.as_mut().expect("checked just above");
             match job
-                .next_page(&mut self.client)
-                .map_err(|e| with_object(e, &self.object))?
+                .next_page(client)
+                .map_err(|e| e.for_object(&self.object))?
             {
                 Some(records) => {
                     self.progress.add(records.len(), &self.object);
@@ -186,23 +206,6 @@ impl RecordStream {
                 }
             }
         }
-    }
-}
-
-fn with_object(err: SfError, object: &str) -> SfError {
-    match err {
-        SfError::Api {
-            status,
-            code,
-            message,
-            ..
-        } => SfError::Api {
-            status,
-            code,
-            message,
-            object: Some(object.to_string()),
-        },
-        other => other,
     }
 }
 

@@ -103,6 +103,12 @@ pub fn token(state: &AppState, req: &Req) -> Resp {
     let grant = get("grant_type").unwrap_or("");
     let user = match grant {
         "refresh_token" | "client_credentials" => {
+            if get("client_id") == Some(cfg.uninstalled_client_id.as_str()) {
+                return oauth_error(
+                    "OAUTH_APPROVAL_ERROR_GENERIC",
+                    "app must be installed into org",
+                );
+            }
             if get("client_id") != Some(cfg.client_id.as_str()) {
                 return oauth_error("invalid_client_id", "client identifier invalid");
             }

@@ -84,3 +84,12 @@ SELECT count(*) AS secret_lines
   FROM regexp_split_to_table(pg_read_file(:'server_log'), E'\n') AS line
  WHERE line ~ '(do-not-print|sf-emulator-secret|sf-emulator-refresh|MII[A-Za-z0-9+/]{40})'
    AND line !~ 'STATEMENT:';
+
+-- An app that is not installed (approved) in the org: the hint says how to fix it.
+CREATE SERVER uninstalled FOREIGN DATA WRAPPER salesforce_fdw
+  OPTIONS (login_url :'emulator_url', client_id 'sf-emulator-uninstalled-app');
+CREATE USER MAPPING FOR CURRENT_USER SERVER uninstalled
+  OPTIONS (client_secret 'sf-emulator-secret', refresh_token 'sf-emulator-refresh');
+CREATE FOREIGN TABLE sf.uninstalled (id text) SERVER uninstalled OPTIONS (object 'Account');
+SELECT * FROM error_of('SELECT count(*) FROM sf.uninstalled') \gx
+DROP SERVER uninstalled CASCADE;
