@@ -20,9 +20,10 @@ start_cluster "$TMP/pg" "shared_buffers = 128MB"
 
 psql_run() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
-echo "| rows | peak backend RSS (VmHWM) | baseline RSS | seconds | rows/s |"
-echo "|---:|---:|---:|---:|---:|"
+echo "| path | rows | peak backend RSS (VmHWM) | baseline RSS | seconds | rows/s |"
+echo "|---|---:|---:|---:|---:|---:|"
 for scale in "${scales[@]}"; do
+ for mode in off on; do
   start_emulator "$TMP/emulator-$scale.log" --scale "$scale"
   psql_run <<SQL
 SET client_min_messages = warning;
@@ -34,6 +35,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER bench
   OPTIONS (client_secret 'sf-emulator-secret', refresh_token 'sf-emulator-refresh');
 CREATE SCHEMA IF NOT EXISTS sf;
 IMPORT FOREIGN SCHEMA salesforce LIMIT TO (opportunity) FROM SERVER bench INTO sf;
+ALTER FOREIGN TABLE sf.opportunity OPTIONS (ADD bulk '$mode');
 SQL
   # One backend: a small scan for the baseline, then every column of every row.
   result="$(psql_run <<'SQL'
@@ -52,7 +54,9 @@ SQL
   end=$(echo "$result" | awk '/^end/ {print $2}')
   secs=$(python3 -c "print(f'{$end - $start:.1f}')")
   rate=$(python3 -c "print(f'{$rows / ($end - $start):,.0f}')")
-  echo "| $rows | $((peak / 1024)) MB | $((base / 1024)) MB | $secs | $rate |"
+  path=$([ "$mode" = on ] && echo "Bulk API 2.0" || echo "REST query pages")
+  echo "| $path | $rows | $((peak / 1024)) MB | $((base / 1024)) MB | $secs | $rate |"
   psql_run -c "DROP EXTENSION salesforce_fdw CASCADE; DROP SCHEMA sf CASCADE;" >/dev/null 2>&1
   stop_emulator
+ done
 done

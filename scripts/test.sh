@@ -15,6 +15,7 @@ cleanup() {
   stop_cluster
   stop_emulator
   [ -z "${FIXTURE_EMULATOR_PID:-}" ] || kill "$FIXTURE_EMULATOR_PID" 2>/dev/null || true
+  [ -z "${FAULTY_EMULATOR_PID:-}" ] || kill "$FAULTY_EMULATOR_PID" 2>/dev/null || true
   if [ "${KEEP_TMP:-}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -55,12 +56,18 @@ if [ -d "$FIXTURES/cumulusci" ]; then
 else
   echo "skipping 10_real_describes: $FIXTURES not found"
 fi
+# A third one, with 100,000 opportunities behind injected faults (15_faults).
+main_emulator_pid="$EMULATOR_PID"; main_emulator_url="$SF_EMULATOR_URL"
+start_emulator "$TMP/faulty-emulator.log" --scale 100 --fault-503-rate 0.1 --fault-drop-rate 0.05 \
+  --expire-sessions-every 50 --fault-seed 11
+FAULTY_EMULATOR_PID="$EMULATOR_PID"; export SF_FAULTY_EMULATOR_URL="$SF_EMULATOR_URL"
+EMULATOR_PID="$main_emulator_pid"; SF_EMULATOR_URL="$main_emulator_url"
 start_cluster "$TMP/pg" "shared_preload_libraries = 'pg_cron'" \
   "cron.database_name = 'salesforce_fdw_regress'" "cron.host = '$TMP/pg'"
 export SF_TEST_TMP="$TMP"
 # Snapshot tests change the emulator's data: they run after the tests that read it.
 schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 08_import 09_auth
-          "${fixture_tests[@]}" 11_governor 14_bulk 12_snapshots 13_pg_cron 99_soql_check)
+          "${fixture_tests[@]}" 11_governor 14_bulk 12_snapshots 13_pg_cron 15_faults 99_soql_check)
 set +e
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres \

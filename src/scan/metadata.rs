@@ -96,7 +96,7 @@ fn client_for(server_oid: pg_sys::Oid, user: pg_sys::Oid) -> Option<SalesforceCl
     let server = catalog::server(server_oid);
     let mut options = ServerOptions::from_map(&server.options).ok()?;
     options.request_timeout_ms = options.request_timeout_ms.min(METADATA_TIMEOUT_MS);
-    options.max_retries = options.max_retries.min(1);
+    options.max_retries = options.max_retries.min(3);
     let auth = AuthMethod::from_options(&server.options, &mapping).ok()?;
     SalesforceClient::new(options, auth).ok()
 }
