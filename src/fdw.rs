@@ -13,7 +13,7 @@ use crate::governor;
 use crate::import::{self, ListType};
 use crate::options::{self, AuthMethod, OptionLevel, ServerOptions, TableOptions};
 use crate::scan::plan::{PlannedColumn, ScanPlan, TableColumn};
-use crate::scan::rows::{fill_row, RecordStream};
+use crate::scan::rows::{fill_cells, RecordStream};
 use crate::types::PgKind;
 
 #[wrappers_fdw(
@@ -61,6 +61,21 @@ impl SalesforceFdw {
             governor::check(server_oid, name, reserve)?;
         }
         Ok(client)
+    }
+
+    /// The next record's cells, in the plan's column order (no column names: our scan
+    /// callbacks know the attribute numbers); false at the end.
+    pub fn next_cells(&mut self, cells: &mut Vec<Option<Cell>>) -> SfResult<bool> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(false);
+        };
+        match stream.next_record()? {
+            Some(record) => {
+                fill_cells(&record, &self.columns, cells)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Restarts the scan, with a new SOQL when parameters changed (nested-loop rescans).
@@ -192,16 +207,14 @@ impl ForeignDataWrapper<SfError> for SalesforceFdw {
     }
 
     fn iter_scan(&mut self, row: &mut Row) -> Result<Option<()>, SfError> {
-        let Some(stream) = self.stream.as_mut() else {
+        let mut cells = Vec::with_capacity(self.columns.len());
+        if !self.next_cells(&mut cells)? {
             return Ok(None);
-        };
-        match stream.next_record()? {
-            Some(record) => {
-                fill_row(&record, &self.columns, row)?;
-                Ok(Some(()))
-            }
-            None => Ok(None),
         }
+        for (column, cell) in self.columns.iter().zip(cells) {
+            row.push(&column.name, cell);
+        }
+        Ok(Some(()))
     }
 
     fn re_scan(&mut self) -> Result<(), SfError> {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use supabase_wrappers::prelude::Row;
+use supabase_wrappers::prelude::Cell;
 
 use crate::bulk::BulkJob;
 use crate::client::SalesforceClient;
@@ -235,8 +235,12 @@ pub fn field_value<'a>(record: &'a Value, path: &str) -> &'a Value {
     current
 }
 
-/// Fills `row` with the planned columns of one record, in plan order.
-pub fn fill_row(record: &Value, columns: &[PlannedColumn], row: &mut Row) -> SfResult<()> {
+/// Appends the cells of the planned columns of one record, in plan order.
+pub fn fill_cells(
+    record: &Value,
+    columns: &[PlannedColumn],
+    cells: &mut Vec<Option<Cell>>,
+) -> SfResult<()> {
     for column in columns {
         let value = field_value(record, &column.field);
         let cell = json_to_cell(column.kind, column.typmod, value).map_err(|reason| {
@@ -247,7 +251,7 @@ pub fn fill_row(record: &Value, columns: &[PlannedColumn], row: &mut Row) -> SfR
                 reason,
             }
         })?;
-        row.push(&column.name, cell);
+        cells.push(cell);
     }
     Ok(())
 }
