@@ -523,6 +523,12 @@ SELECT target, mode, status FROM salesforce_fdw.refresh_runs WHERE run_id > :run
 SELECT target, status, watermark IS NOT NULL AS has_watermark, row_count > 0 AS has_rows
   FROM salesforce_fdw.snapshots ORDER BY target;
 
+-- An incremental refresh with nothing changed is cheap: at most 3 API calls for the object
+-- (here the changed-rows query and the deleted-rows queryAll, one page each).
+CALL salesforce_fdw.refresh('sf.opportunity', 'snap.opp', quiet => true);
+SELECT mode, rows_upserted, rows_deleted, api_calls, api_calls <= 3 AS at_most_3_calls
+  FROM salesforce_fdw.refresh_runs WHERE target = 'snap.opp' ORDER BY run_id DESC LIMIT 1;
+
 -- Scheduling needs pg_cron in this database.
 SELECT * FROM salesforce_fdw.schedule('sf.opportunity', 'snap.opp');
 SELECT salesforce_fdw.unschedule('snap.opp');
