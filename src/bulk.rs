@@ -3,12 +3,12 @@
 //! ends them), delete the job. Pages are bounded (`maxRecords`), so memory stays flat.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
-use crate::client::SalesforceClient;
+use crate::client::{pause, SalesforceClient};
 use crate::error::{SfError, SfResult};
 
 /// Rows per results page: large enough for few requests, small enough for flat memory.
@@ -85,11 +85,7 @@ impl BulkJob {
                 }
                 _ => {}
             }
-            let until = Instant::now() + delay;
-            while Instant::now() < until {
-                pgrx::check_for_interrupts!();
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            pause(delay, true);
             delay = (delay * 2).min(Duration::from_secs(5));
         }
     }

@@ -16,8 +16,6 @@ pub struct SalesforceClient {
     auth: AuthMethod,
     session_key: u64,
     session: Option<Session>,
-    /// REST calls made by this client (token requests excluded).
-    pub api_calls: u64,
     /// The server whose API usage the governor tracks from our responses.
     usage_key: Option<u32>,
     /// Running on a prefetch thread: never call into Postgres (no interrupt checks).
@@ -76,7 +74,6 @@ impl SalesforceClient {
             auth,
             session_key,
             session: None,
-            api_calls: 0,
             usage_key: None,
             off_main_thread: false,
         })
@@ -158,7 +155,6 @@ impl SalesforceClient {
             if let Some(body) = json_body {
                 request = request.json(body);
             }
-            self.api_calls += 1;
             crate::settings::count_api_call();
             let usage_key = self.usage_key;
             let outcome = request.send().and_then(|response| {
@@ -286,7 +282,13 @@ fn backoff(attempt: u32, interruptible: bool) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos() as u64 % (base / 2 + 1))
         .unwrap_or(0);
-    let deadline = std::time::Instant::now() + Duration::from_millis(base / 2 + jitter);
+    pause(Duration::from_millis(base / 2 + jitter), interruptible);
+}
+
+/// Sleeps for `duration` in short steps; when `interruptible` (only on the backend's own
+/// thread) a cancel or statement_timeout takes effect during the wait.
+pub fn pause(duration: Duration, interruptible: bool) {
+    let deadline = std::time::Instant::now() + duration;
     while std::time::Instant::now() < deadline {
         if interruptible {
             pgrx::check_for_interrupts!();

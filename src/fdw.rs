@@ -122,19 +122,13 @@ impl SalesforceFdw {
     /// `/limits`; the response also updates the governor.
     pub fn daily_api_usage(server_oid: pg_sys::Oid) -> SfResult<(u64, u64)> {
         let server = crate::scan::catalog::server(server_oid);
-        let mapping = pgrx::PgTryBuilder::new(|| {
-            Some(crate::scan::catalog::user_mapping_options(
-                unsafe { pg_sys::GetUserId() },
-                server_oid,
-            ))
-        })
-        .catch_others(|_| None)
-        .execute()
-        .ok_or_else(|| SfError::MissingOption {
-            option: "user mapping".into(),
-            level: "server",
-            hint: "CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...)".into(),
-        })?;
+        let mapping =
+            crate::scan::catalog::user_mapping_if_any(unsafe { pg_sys::GetUserId() }, server_oid)
+                .ok_or_else(|| SfError::MissingOption {
+                option: "user mapping".into(),
+                level: "server",
+                hint: "CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...)".into(),
+            })?;
         let server_options = ServerOptions::from_map(&server.options)?;
         let auth = AuthMethod::from_options(&server.options, &mapping)?;
         let mut client =

@@ -65,6 +65,17 @@ pub fn user_mapping_options(user: pg_sys::Oid, server_oid: pg_sys::Oid) -> HashM
     }
 }
 
+/// The user mapping's options, or None when the role has none (instead of Postgres' error):
+/// for work that is optional, such as plan-time metadata or the usage report.
+pub fn user_mapping_if_any(
+    user: pg_sys::Oid,
+    server_oid: pg_sys::Oid,
+) -> Option<HashMap<String, String>> {
+    pgrx::PgTryBuilder::new(|| Some(user_mapping_options(user, server_oid)))
+        .catch_others(|_| None)
+        .execute()
+}
+
 /// The live columns of a foreign table with their types and `field` options.
 ///
 /// # Safety

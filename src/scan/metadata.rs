@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use pgrx::pg_sys;
-use pgrx::PgTryBuilder;
 use serde_json::Value;
 
 use crate::client::SalesforceClient;
@@ -89,10 +88,8 @@ fn fetch(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> ObjectMeta
 }
 
 fn client_for(server_oid: pg_sys::Oid, user: pg_sys::Oid) -> Option<SalesforceClient> {
-    // A missing user mapping raises a Postgres error: here it only means "unknown".
-    let mapping = PgTryBuilder::new(|| Some(catalog::user_mapping_options(user, server_oid)))
-        .catch_others(|_| None)
-        .execute()?;
+    // No user mapping only means "unknown" here.
+    let mapping = catalog::user_mapping_if_any(user, server_oid)?;
     let server = catalog::server(server_oid);
     let mut options = ServerOptions::from_map(&server.options).ok()?;
     options.request_timeout_ms = options.request_timeout_ms.min(METADATA_TIMEOUT_MS);
