@@ -7,7 +7,7 @@ set -euo pipefail
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 PGRX_VERSION=0.16.1
 PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev clang sudo
-          curl ca-certificates openssl pkg-config python3 build-essential)
+          curl ca-certificates openssl pkg-config python3 python3-venv build-essential)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -26,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The Debian package starts a default cluster on 5432; we use our own throwaway clusters.
 
-# Node.js runs the SOQL grammar check of the test suite (tests/soql-check).
+# Node.js runs the SOQL grammar check and jsforce in the test suite (tests/soql-check,
+# tests/real-clients; python3-venv above is for simple-salesforce there).
 if ! command -v npm >/dev/null; then
   log "installing Node.js and npm"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

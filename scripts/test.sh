@@ -67,7 +67,8 @@ start_cluster "$TMP/pg" "shared_preload_libraries = 'pg_cron'" \
 export SF_TEST_TMP="$TMP"
 # Snapshot tests change the emulator's data: they run after the tests that read it.
 schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 08_import 09_auth
-          "${fixture_tests[@]}" 11_governor 14_bulk 12_snapshots 13_pg_cron 15_faults 99_soql_check)
+          "${fixture_tests[@]}" 11_governor 14_bulk 16_real_clients 12_snapshots 13_pg_cron 15_faults
+          99_soql_check)
 set +e
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres \

@@ -2,17 +2,20 @@
 //! JobComplete, read the CSV results page by page through `Sforce-Locator` (the literal `null`
 //! ends them), delete the job. Pages are bounded (`maxRecords`), so memory stays flat.
 
-use std::collections::VecDeque;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::client::{pause, SalesforceClient};
+use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
+use crate::records::{Page, RowShape};
 
-/// Rows per results page: large enough for few requests, small enough for flat memory.
-const MAX_RECORDS_PER_PAGE: u32 = 10_000;
+/// Rows per results page: large enough that a latency of a few hundred ms per request is
+/// hidden behind the work on the previous page, small enough for flat memory (the scan holds
+/// at most three pages: consumed, queued, downloading).
+const MAX_RECORDS_PER_PAGE: u32 = 25_000;
 
 /// A running or finished query job.
 pub struct BulkJob {
@@ -24,12 +27,14 @@ pub struct BulkJob {
 }
 
 impl BulkJob {
-    /// Creates the job and waits until Salesforce has its results.
+    /// Creates the job and waits until Salesforce has its results, or until `stopped` is set
+    /// (then the job is returned unfinished, for deletion).
     pub fn start(
         client: &mut SalesforceClient,
         soql: &str,
         all_rows: bool,
         object: &str,
+        stopped: &AtomicBool,
     ) -> SfResult<BulkJob> {
         let path = client.data_path("jobs/query");
         let body = json!({
@@ -57,16 +62,19 @@ impl BulkJob {
             locator: None,
             done: false,
         };
-        job.wait(client)?;
+        if let Err(e) = job.wait(client, stopped) {
+            job.delete(client);
+            return Err(e);
+        }
         Ok(job)
     }
 
-    /// Polls the job with backoff (100 ms doubling to 5 s) until it completes; a cancel
-    /// interrupts the wait.
-    fn wait(&self, client: &mut SalesforceClient) -> SfResult<()> {
+    /// Polls the job with backoff (100 ms growing by half to 5 s: a short job is not waited
+    /// for long, a long one costs few API calls) until it completes or `stopped`.
+    fn wait(&self, client: &mut SalesforceClient, stopped: &AtomicBool) -> SfResult<()> {
         let path = client.data_path(&format!("jobs/query/{}", self.id));
         let mut delay = Duration::from_millis(100);
-        loop {
+        while !stopped.load(Ordering::Relaxed) {
             let info = client.get_json(&path, &[], &[])?;
             match info["state"].as_str().unwrap_or("") {
                 "JobComplete" => return Ok(()),
@@ -85,18 +93,22 @@ impl BulkJob {
                 }
                 _ => {}
             }
-            pause(delay, true);
-            delay = (delay * 2).min(Duration::from_secs(5));
+            let deadline = Instant::now() + delay;
+            while Instant::now() < deadline && !stopped.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            delay = (delay * 3 / 2).min(Duration::from_secs(5));
         }
+        Ok(())
     }
 
-    /// The next page of records, as JSON objects keyed by the CSV header (the requested field
-    /// names and paths); empty values are NULL (Salesforce stores no empty strings). None when
+    /// The next page of records as rows of `shape` (see `RowShape::csv_page`). None when
     /// the last page has been read.
     pub fn next_page(
         &mut self,
         client: &mut SalesforceClient,
-    ) -> SfResult<Option<VecDeque<Value>>> {
+        shape: &RowShape,
+    ) -> SfResult<Option<Page>> {
         if self.done {
             return Ok(None);
         }
@@ -111,10 +123,12 @@ impl BulkJob {
             .header("Sforce-Locator")
             .unwrap_or("null")
             .to_string();
-        let records = parse_csv(&answer.body).map_err(|reason| SfError::Protocol {
-            url: answer.url.clone(),
-            reason,
-        })?;
+        let records = shape
+            .csv_page(&answer.body)
+            .map_err(|reason| SfError::Protocol {
+                url: answer.url.clone(),
+                reason,
+            })?;
         self.done = next == "null" || next.is_empty();
         self.locator = Some(next);
         Ok(Some(records))
@@ -124,56 +138,5 @@ impl BulkJob {
     pub fn delete(&self, client: &mut SalesforceClient) {
         let path = client.data_path(&format!("jobs/query/{}", self.id));
         let _ = client.request(Method::DELETE, &path, &[], &[], None);
-    }
-}
-
-/// CSV with a header row -> one JSON object per record.
-pub fn parse_csv(body: &[u8]) -> Result<VecDeque<Value>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(body);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("invalid CSV header: {e}"))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut records = VecDeque::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| format!("invalid CSV: {e}"))?;
-        let mut object = Map::with_capacity(header.len());
-        for (name, value) in header.iter().zip(row.iter()) {
-            let value = if value.is_empty() {
-                Value::Null
-            } else {
-                Value::String(value.to_string())
-            };
-            object.insert(name.clone(), value);
-        }
-        records.push_back(Value::Object(object));
-    }
-    Ok(records)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_pages_become_records_with_nulls() {
-        let body = b"\"Id\",\"Name\",\"Amount\",\"Owner.Name\"\n\"006A\",\"Acme \"\"Big\"\" Deal\",\"12.50\",\n\"006B\",,\"3\",\"Ada\"\n";
-        let records = parse_csv(body).unwrap();
-        assert_eq!(records.len(), 2);
-        assert_eq!(records[0]["Name"], json!("Acme \"Big\" Deal"));
-        assert_eq!(records[0]["Owner.Name"], Value::Null);
-        assert_eq!(records[1]["Name"], Value::Null);
-        assert_eq!(records[1]["Amount"], json!("3"));
-    }
-
-    #[test]
-    fn embedded_newlines_and_commas_survive() {
-        let body = b"\"Id\",\"Description\"\n\"1\",\"line one\nline, two\"\n";
-        let records = parse_csv(body).unwrap();
-        assert_eq!(records[0]["Description"], json!("line one\nline, two"));
     }
 }

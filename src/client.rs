@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::auth::{self, describe_transport_error, Session};
 use crate::error::{SfError, SfResult};
 use crate::options::{AuthMethod, ServerOptions};
+use crate::records::{RestPage, RowShape};
 
 pub struct SalesforceClient {
     http: reqwest::blocking::Client,
@@ -33,19 +34,6 @@ impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
-}
-
-/// One page of a query result.
-#[derive(Debug, Deserialize)]
-pub struct QueryPage {
-    #[serde(rename = "totalSize", default)]
-    pub total_size: u64,
-    #[serde(default)]
-    pub done: bool,
-    #[serde(rename = "nextRecordsUrl", default)]
-    pub next_records_url: Option<String>,
-    #[serde(default)]
-    pub records: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -211,15 +199,15 @@ impl SalesforceClient {
         format!("/services/data/{}/{rest}", self.server.api_version)
     }
 
-    /// First page of `query` (or `queryAll` when `all_rows`).
-    pub fn query(&mut self, soql: &str, all_rows: bool) -> SfResult<QueryPage> {
+    /// First page of `query` (or `queryAll` when `all_rows`), as rows of `shape`.
+    pub fn query(&mut self, soql: &str, all_rows: bool, shape: &RowShape) -> SfResult<RestPage> {
         let path = self.data_path(if all_rows { "queryAll" } else { "query" });
         let headers = [(
             "Sforce-Query-Options",
             format!("batchSize={}", self.server.batch_size),
         )];
-        let value = self.get_json(&path, &[("q", soql)], &headers)?;
-        parse_page(value)
+        let answer = self.request(reqwest::Method::GET, &path, &[("q", soql)], &headers, None)?;
+        parse_page(&answer, shape)
     }
 
     /// The object's record count from `/limits/recordCount` (None when Salesforce does not
@@ -262,14 +250,14 @@ impl SalesforceClient {
             .map_err(|e| e.for_object(object))
     }
 
-    /// The page behind a `nextRecordsUrl`.
-    pub fn query_more(&mut self, next_records_url: &str) -> SfResult<QueryPage> {
+    /// The page behind a `nextRecordsUrl`, as rows of `shape`.
+    pub fn query_more(&mut self, next_records_url: &str, shape: &RowShape) -> SfResult<RestPage> {
         let headers = [(
             "Sforce-Query-Options",
             format!("batchSize={}", self.server.batch_size),
         )];
-        let value = self.get_json(next_records_url, &[], &headers)?;
-        parse_page(value)
+        let answer = self.request(reqwest::Method::GET, next_records_url, &[], &headers, None)?;
+        parse_page(&answer, shape)
     }
 }
 
@@ -307,11 +295,13 @@ fn parse_json(url: &str, body: &[u8]) -> SfResult<Value> {
     })
 }
 
-fn parse_page(value: Value) -> SfResult<QueryPage> {
-    serde_json::from_value(value).map_err(|e| SfError::Protocol {
-        url: "query".into(),
-        reason: format!("not a query result: {e}"),
-    })
+fn parse_page(answer: &Answer, shape: &RowShape) -> SfResult<RestPage> {
+    shape
+        .rest_page(&answer.body)
+        .map_err(|reason| SfError::Protocol {
+            url: answer.url.clone(),
+            reason,
+        })
 }
 
 /// Salesforce error bodies are `[{"message": ..., "errorCode": ...}]`.
@@ -370,9 +360,29 @@ mod tests {
                 eprintln!("skipping {name}: fixtures not present");
                 continue;
             };
-            let page: QueryPage = parse_page(serde_json::from_str(&text).unwrap()).unwrap();
-            assert!(!page.records.is_empty(), "{name}");
+            let record_keys = |value: &Value| -> Vec<String> {
+                let record = value["records"][0].as_object().unwrap();
+                record
+                    .keys()
+                    .filter(|k| *k != "attributes")
+                    .cloned()
+                    .collect()
+            };
+            let parsed: Value = serde_json::from_str(&text).unwrap();
+            let shape = RowShape::new(record_keys(&parsed));
+            let page = shape.rest_page(text.as_bytes()).unwrap();
             assert_eq!(page.done, page.next_records_url.is_none(), "{name}");
+            let page = crate::records::Page::Rest(page.records);
+            assert!(!page.is_empty(), "{name}");
+            assert_eq!(page.len(), parsed["records"].as_array().unwrap().len());
+            let expected = shape.row_of(&parsed["records"][0]);
+            for (column, value) in expected.iter().enumerate() {
+                assert_eq!(
+                    page.field(0, column),
+                    crate::records::Field::of(value),
+                    "{name}"
+                );
+            }
         }
     }
 }

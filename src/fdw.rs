@@ -11,10 +11,10 @@ use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
 use crate::governor;
 use crate::import::{self, ListType};
-use crate::options::{self, AuthMethod, OptionLevel, ServerOptions, TableOptions};
-use crate::scan::plan::{PlannedColumn, ScanPlan, TableColumn};
-use crate::scan::rows::{fill_cells, RecordStream};
-use crate::types::PgKind;
+use crate::options::{self, AuthMethod, OptionLevel, ServerOptions};
+use crate::records::RowShape;
+use crate::scan::plan::{PlannedColumn, ScanPlan};
+use crate::scan::rows::{fill_datums, RecordStream};
 
 #[wrappers_fdw(
     version = "0.1.0",
@@ -40,8 +40,14 @@ impl SalesforceFdw {
         let client = self.client(mapping)?;
         self.columns = plan.columns.clone();
         self.stream = Some(
-            RecordStream::new(client, soql, plan.all_rows, plan.object.clone())
-                .with_bulk(plan.bulk),
+            RecordStream::new(
+                client,
+                soql,
+                plan.all_rows,
+                plan.object.clone(),
+                RowShape::new(plan.columns.iter().map(|c| c.field.clone())),
+            )
+            .with_bulk(plan.bulk),
         );
         Ok(())
     }
@@ -63,15 +69,19 @@ impl SalesforceFdw {
         Ok(client)
     }
 
-    /// The next record's cells, in the plan's column order (no column names: our scan
-    /// callbacks know the attribute numbers); false at the end.
-    pub fn next_cells(&mut self, cells: &mut Vec<Option<Cell>>) -> SfResult<bool> {
+    /// Fills the slot arrays (by attribute number) with the next record's planned columns;
+    /// false at the end. The caller has set every null flag.
+    pub fn fill_next_row(
+        &mut self,
+        values: &mut [pg_sys::Datum],
+        nulls: &mut [bool],
+    ) -> SfResult<bool> {
         let Some(stream) = self.stream.as_mut() else {
             return Ok(false);
         };
         match stream.next_record()? {
-            Some(record) => {
-                fill_cells(&record, &self.columns, cells)?;
+            Some((page, record)) => {
+                fill_datums(page, record, &self.columns, values, nulls)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -160,55 +170,24 @@ impl ForeignDataWrapper<SfError> for SalesforceFdw {
         })
     }
 
-    /// The framework's entry point, kept for completeness: plans from its arguments (no WHERE
-    /// pushdown) and starts with the current user's mapping. Our scan callbacks call
-    /// `start_scan` with a plan made at plan time instead.
+    /// The framework's scan entry points are not used: `fdw_routine_hook` installs our own
+    /// scan callbacks (see `scan`), which plan at plan time and fill slots directly.
     fn begin_scan(
         &mut self,
         _quals: &[Qual],
-        columns: &[Column],
+        _columns: &[Column],
         _sorts: &[Sort],
         _limit: &Option<Limit>,
-        options: &HashMap<String, String>,
+        _options: &HashMap<String, String>,
     ) -> Result<(), SfError> {
-        let table = TableOptions::from_map(options, "foreign table")?;
-        let table_columns: Vec<TableColumn> = columns
-            .iter()
-            .map(|c| TableColumn {
-                attnum: c.num as i16,
-                name: c.name.clone(),
-                type_name: format!("oid {}", c.type_oid.to_u32()),
-                type_oid: c.type_oid,
-                typmod: -1,
-                kind: PgKind::from_oid(c.type_oid),
-                field: None,
-            })
-            .collect();
-        let needed: Vec<i16> = table_columns.iter().map(|c| c.attnum).collect();
-        let plan = ScanPlan::build(
-            self.server.server_oid.to_u32(),
-            "foreign table",
-            &table,
-            &table_columns,
-            &needed,
-        )?;
-        let mapping = crate::scan::catalog::user_mapping_options(
-            unsafe { pg_sys::GetUserId() },
-            self.server.server_oid,
-        );
-        let soql = plan.soql(&[]);
-        self.start_scan(&plan, soql, &mapping)
+        Err(SfError::Protocol {
+            url: "scan".into(),
+            reason: "scans run through salesforce_fdw's own callbacks".into(),
+        })
     }
 
-    fn iter_scan(&mut self, row: &mut Row) -> Result<Option<()>, SfError> {
-        let mut cells = Vec::with_capacity(self.columns.len());
-        if !self.next_cells(&mut cells)? {
-            return Ok(None);
-        }
-        for (column, cell) in self.columns.iter().zip(cells) {
-            row.push(&column.name, cell);
-        }
-        Ok(Some(()))
+    fn iter_scan(&mut self, _row: &mut Row) -> Result<Option<()>, SfError> {
+        Ok(None)
     }
 
     fn re_scan(&mut self) -> Result<(), SfError> {

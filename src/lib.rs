@@ -13,6 +13,7 @@ pub mod import_callback;
 pub mod naming;
 pub mod options;
 pub mod pushdown;
+pub mod records;
 pub mod scan;
 pub mod settings;
 pub mod soql;

@@ -3,12 +3,16 @@
 //! tested; building the cells is a thin layer over pgrx types.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike};
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::pg_sys::Datum;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::{Date, Time, Timestamp, TimestampWithTimeZone};
-use pgrx::{AnyNumeric, IntoDatum, JsonB};
+use pgrx::PgTryBuilder;
+use pgrx::{IntoDatum, JsonB};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use supabase_wrappers::prelude::Cell;
+
+use crate::records::Field;
 
 /// The Postgres types a column may have, and how we fill each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,11 +86,7 @@ fn parse_utc_datetime_fast(text: &str) -> Option<i64> {
     {
         return None;
     }
-    let number = |from: usize, to: usize| -> Option<u32> {
-        b[from..to].iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + (c - b'0') as u32)
-        })
-    };
+    let number = |from: usize, to: usize| digits(b, from, to);
     let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
     let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
     if hour > 23 || minute > 59 || second > 59 {
@@ -119,12 +119,31 @@ fn parse_utc_datetime_fast(text: &str) -> Option<i64> {
 
 /// `2024-01-31` -> days since 2000-01-01.
 pub fn parse_date_days(text: &str) -> Result<i32, String> {
+    let b = text.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(b, 0, 4), digits(b, 5, 7), digits(b, 8, 10)) {
+            if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
+                return Ok(days_since_pg_epoch(date));
+            }
+        }
+    }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("\"{text}\" is not a Salesforce date"))?;
+    Ok(days_since_pg_epoch(date))
+}
+
+fn days_since_pg_epoch(date: NaiveDate) -> i32 {
     let unix_days = date
         .signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
         .num_days();
-    Ok((unix_days - PG_EPOCH_UNIX_DAYS) as i32)
+    (unix_days - PG_EPOCH_UNIX_DAYS) as i32
+}
+
+/// The decimal number written by `b[from..to]`, all ASCII digits (the fast parsing paths).
+fn digits(b: &[u8], from: usize, to: usize) -> Option<u32> {
+    b[from..to].iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + (c - b'0') as u32)
+    })
 }
 
 /// `13:05:30.000Z` -> microseconds since midnight.
@@ -136,25 +155,17 @@ pub fn parse_time_micros(text: &str) -> Result<i64, String> {
     Ok(time.num_seconds_from_midnight() as i64 * 1_000_000 + (time.nanosecond() / 1000) as i64)
 }
 
-/// The text of a JSON scalar as Salesforce sent it (numbers keep their exact digits).
-pub fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// An integer from a JSON number or numeric string; `3.0` is accepted, `3.5` is not.
-pub fn parse_integer(value: &Value) -> Result<i64, String> {
-    let text = scalar_text(value).ok_or_else(|| format!("{value} is not a number"))?;
+/// An integer from a number's text; `3.0` is accepted, `3.5` is not.
+pub fn parse_integer(field: Field) -> Result<i64, String> {
+    let Field::Text(text) = field else {
+        return Err(format!("{} is not a number", field_display(field)));
+    };
     if let Ok(n) = text.parse::<i64>() {
         return Ok(n);
     }
     let decimal: rust_decimal::Decimal = text
         .parse()
-        .or_else(|_| rust_decimal::Decimal::from_scientific(&text))
+        .or_else(|_| rust_decimal::Decimal::from_scientific(text))
         .map_err(|_| format!("\"{text}\" is not a number"))?;
     if decimal.fract().is_zero() {
         i64::try_from(decimal.trunc()).map_err(|_| format!("{text} is out of range"))
@@ -163,64 +174,54 @@ pub fn parse_integer(value: &Value) -> Result<i64, String> {
     }
 }
 
-/// Converts one JSON value to a cell of the given kind. `Ok(None)` is SQL NULL. `typmod` is
-/// the column's type modifier (-1 for none): a `numeric(p,s)` column gets its scale, as a
-/// value stored in such a column would.
-pub fn json_to_cell(kind: PgKind, typmod: i32, value: &Value) -> Result<Option<Cell>, String> {
-    if value.is_null() {
-        return Ok(None);
-    }
-    let cell = match kind {
-        PgKind::Text => Cell::String(match value {
-            Value::String(s) => s.clone(),
-            other => scalar_text(other).unwrap_or_else(|| other.to_string()),
-        }),
-        PgKind::Int2 => Cell::I16(
-            i16::try_from(parse_integer(value)?)
-                .map_err(|_| format!("{value} is out of range for smallint"))?,
-        ),
-        PgKind::Int4 => Cell::I32(
-            i32::try_from(parse_integer(value)?)
-                .map_err(|_| format!("{value} is out of range for integer"))?,
-        ),
-        PgKind::Int8 => Cell::I64(parse_integer(value)?),
+/// Converts one value to a datum of the given kind, allocated in the current memory context.
+/// `Ok(None)` is SQL NULL. `typmod` is the column's type modifier (-1 for none): a
+/// `numeric(p,s)` column gets its scale, as a value stored in such a column would.
+pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<Datum>, String> {
+    let text = match field {
+        Field::Null => return Ok(None),
+        Field::Text(text) => Some(text),
+        _ => None,
+    };
+    // Salesforce sends scalars as JSON strings, numbers and booleans, or CSV text.
+    let expect_text = || text.ok_or_else(|| format!("{} is not a string", field_display(field)));
+    let datum = match kind {
+        PgKind::Text => match field {
+            Field::Text(text) => text.into_datum(),
+            Field::Bool(b) => if b { "true" } else { "false" }.into_datum(),
+            Field::Json(value) => value.to_string().into_datum(),
+            Field::Null => None,
+        },
+        PgKind::Int2 => i16::try_from(parse_integer(field)?)
+            .map_err(|_| format!("{} is out of range for smallint", field_display(field)))?
+            .into_datum(),
+        PgKind::Int4 => i32::try_from(parse_integer(field)?)
+            .map_err(|_| format!("{} is out of range for integer", field_display(field)))?
+            .into_datum(),
+        PgKind::Int8 => parse_integer(field)?.into_datum(),
         PgKind::Float4 | PgKind::Float8 => {
-            let text = scalar_text(value).ok_or_else(|| format!("{value} is not a number"))?;
+            let text = text.ok_or_else(|| format!("{} is not a number", field_display(field)))?;
             let f: f64 = text
                 .parse()
                 .map_err(|_| format!("\"{text}\" is not a number"))?;
             if kind == PgKind::Float4 {
-                Cell::F32(f as f32)
+                (f as f32).into_datum()
             } else {
-                Cell::F64(f)
+                f.into_datum()
             }
         }
         PgKind::Numeric => {
-            let text = scalar_text(value).ok_or_else(|| format!("{value} is not a number"))?;
-            // Exact digits as sent: no float on the way.
-            let number = AnyNumeric::try_from(text.as_str())
-                .map_err(|_| format!("\"{text}\" is not a number"))?;
-            Cell::Numeric(if typmod >= 0 {
-                // numeric(numeric, typmod): rounds to the column's scale, errors on overflow.
-                unsafe {
-                    pgrx::direct_function_call::<AnyNumeric>(
-                        pgrx::pg_sys::numeric,
-                        &[number.into_datum(), typmod.into_datum()],
-                    )
-                }
-                .ok_or_else(|| format!("\"{text}\" does not fit the column's numeric type"))?
-            } else {
-                number
-            })
+            let text = text.ok_or_else(|| format!("{} is not a number", field_display(field)))?;
+            numeric_from_text(text, typmod)?
         }
-        PgKind::Bool => Cell::Bool(match value {
-            Value::Bool(b) => *b,
-            Value::String(s) if s.eq_ignore_ascii_case("true") => true,
-            Value::String(s) if s.eq_ignore_ascii_case("false") => false,
-            other => return Err(format!("{other} is not a boolean")),
-        }),
+        PgKind::Bool => match field {
+            Field::Bool(b) => b.into_datum(),
+            Field::Text(s) if s.eq_ignore_ascii_case("true") => true.into_datum(),
+            Field::Text(s) if s.eq_ignore_ascii_case("false") => false.into_datum(),
+            other => return Err(format!("{} is not a boolean", field_display(other))),
+        },
         PgKind::Date => {
-            let text = expect_str(value)?;
+            let text = expect_text()?;
             // A datetime in a date column keeps its UTC calendar day.
             let days = match parse_date_days(text) {
                 Ok(days) => days,
@@ -229,42 +230,91 @@ pub fn json_to_cell(kind: PgKind, typmod: i32, value: &Value) -> Result<Option<C
                     Err(_) => return Err(e),
                 },
             };
-            Cell::Date(Date::try_from(days).map_err(|e| e.to_string())?)
+            Date::try_from(days)
+                .map_err(|e| e.to_string())?
+                .into_datum()
         }
-        PgKind::Time => Cell::Time(
-            Time::try_from(parse_time_micros(expect_str(value)?)?).map_err(|e| e.to_string())?,
-        ),
-        PgKind::Timestamptz => Cell::Timestamptz(
-            TimestampWithTimeZone::try_from(parse_datetime_micros(expect_str(value)?)?)
-                .map_err(|e| e.to_string())?,
-        ),
-        PgKind::Timestamp => Cell::Timestamp(
-            Timestamp::try_from(parse_datetime_micros(expect_str(value)?)?)
-                .map_err(|e| e.to_string())?,
-        ),
-        PgKind::Jsonb => Cell::Json(JsonB(value.clone())),
-        PgKind::TextArray => Cell::StringArray(match value {
-            Value::String(s) => s.split(';').map(|part| Some(part.to_string())).collect(),
-            Value::Array(items) => items
-                .iter()
-                .map(|item| {
-                    if item.is_null() {
-                        None
-                    } else {
-                        scalar_text(item).or_else(|| Some(item.to_string()))
-                    }
-                })
-                .collect(),
-            other => return Err(format!("{other} is not a multi-select picklist value")),
-        }),
+        PgKind::Time => Time::try_from(parse_time_micros(expect_text()?)?)
+            .map_err(|e| e.to_string())?
+            .into_datum(),
+        PgKind::Timestamptz => {
+            TimestampWithTimeZone::try_from(parse_datetime_micros(expect_text()?)?)
+                .map_err(|e| e.to_string())?
+                .into_datum()
+        }
+        PgKind::Timestamp => Timestamp::try_from(parse_datetime_micros(expect_text()?)?)
+            .map_err(|e| e.to_string())?
+            .into_datum(),
+        PgKind::Jsonb => JsonB(match field {
+            Field::Json(value) => value.clone(),
+            Field::Text(text) => Value::String(text.to_string()),
+            Field::Bool(b) => Value::Bool(b),
+            Field::Null => Value::Null,
+        })
+        .into_datum(),
+        PgKind::TextArray => {
+            let items: Vec<Option<String>> = match field {
+                Field::Text(text) => text.split(';').map(|part| Some(part.to_string())).collect(),
+                Field::Json(Value::Array(items)) => items
+                    .iter()
+                    .map(|item| match Field::of(item) {
+                        Field::Null => None,
+                        Field::Text(text) => Some(text.to_string()),
+                        other => Some(field_display(other)),
+                    })
+                    .collect(),
+                other => {
+                    return Err(format!(
+                        "{} is not a multi-select picklist value",
+                        field_display(other)
+                    ))
+                }
+            };
+            items.into_datum()
+        }
     };
-    Ok(Some(cell))
+    Ok(datum)
 }
 
-fn expect_str(value: &Value) -> Result<&str, String> {
-    value
-        .as_str()
-        .ok_or_else(|| format!("{value} is not a string"))
+/// A value as an error message shows it (JSON text).
+fn field_display(field: Field) -> String {
+    match field {
+        Field::Null => "null".into(),
+        Field::Text(text) => Value::String(text.to_string()).to_string(),
+        Field::Bool(b) => b.to_string(),
+        Field::Json(value) => value.to_string(),
+    }
+}
+
+/// Exact digits as sent (no float on the way), through numeric_in with the column's type
+/// modifier: a numeric(p,s) column rounds to its scale, as a value stored in it would. A value
+/// numeric_in refuses (or that overflows the column) is an error naming the value.
+fn numeric_from_text(text: &str, typmod: i32) -> Result<Option<Datum>, String> {
+    let cstring =
+        std::ffi::CString::new(text).map_err(|_| format!("\"{text}\" is not a number"))?;
+    PgTryBuilder::new(|| unsafe {
+        Ok(Some(
+            pgrx::direct_function_call_as_datum(
+                pg_sys::numeric_in,
+                &[
+                    Some(Datum::from(cstring.as_ptr())),
+                    pg_sys::InvalidOid.into_datum(),
+                    typmod.into_datum(),
+                ],
+            )
+            .ok_or_else(|| format!("\"{text}\" is not a number"))?,
+        ))
+    })
+    .catch_others(|error| {
+        let reason = match error {
+            CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => {
+                report.message().to_string()
+            }
+            _ => "not a number".to_string(),
+        };
+        Err(format!("\"{text}\": {reason}"))
+    })
+    .execute()
 }
 
 #[cfg(test)]
@@ -330,6 +380,7 @@ mod tests {
         assert_eq!(parse_date_days("1999-12-31").unwrap(), -1);
         assert_eq!(parse_date_days("2024-02-29").unwrap(), 8825);
         assert!(parse_date_days("2023-02-29").is_err());
+        assert!(parse_date_days("20x3-01-05").is_err());
     }
 
     #[test]
@@ -344,20 +395,20 @@ mod tests {
 
     #[test]
     fn integers_accept_whole_decimals_only() {
-        assert_eq!(parse_integer(&serde_json::json!(60)).unwrap(), 60);
-        assert_eq!(
-            parse_integer(&serde_json::from_str::<Value>("3.0").unwrap()).unwrap(),
-            3
-        );
-        assert!(parse_integer(&serde_json::from_str::<Value>("3.5").unwrap()).is_err());
-        assert_eq!(parse_integer(&serde_json::json!("42")).unwrap(), 42);
+        let number = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        assert_eq!(parse_integer(Field::of(&number("60"))).unwrap(), 60);
+        assert_eq!(parse_integer(Field::of(&number("3.0"))).unwrap(), 3);
+        assert!(parse_integer(Field::of(&number("3.5"))).is_err());
+        assert_eq!(parse_integer(Field::Text("42")).unwrap(), 42);
+        assert_eq!(parse_integer(Field::Text("1e3")).unwrap(), 1000);
+        assert!(parse_integer(Field::Bool(true)).is_err());
     }
 
     #[test]
     fn numbers_keep_their_exact_digits() {
         let v: Value = serde_json::from_str("12345678901234.57").unwrap();
-        assert_eq!(scalar_text(&v).unwrap(), "12345678901234.57");
+        assert_eq!(Field::of(&v), Field::Text("12345678901234.57"));
         let v: Value = serde_json::from_str("0.1").unwrap();
-        assert_eq!(scalar_text(&v).unwrap(), "0.1");
+        assert_eq!(Field::of(&v), Field::Text("0.1"));
     }
 }

@@ -22,7 +22,6 @@ use std::ptr;
 use pgrx::memcxt::PgMemoryContexts;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
-use pgrx::IntoDatum;
 use supabase_wrappers::prelude::*;
 
 use crate::error::SfError;
@@ -322,8 +321,6 @@ unsafe fn list_nth(list: *mut pg_sys::List, n: usize) -> *mut c_void {
 struct ExecState {
     plan: ScanPlan,
     fdw: Option<SalesforceFdw>,
-    /// The current row's cells, in plan column order (reused from row to row).
-    cells: Vec<Option<Cell>>,
     row_context: pg_sys::MemoryContext,
     /// Runtime parameters of the pushed conditions (`fdw_exprs`), evaluated per (re)scan.
     params: Vec<(*mut pg_sys::ExprState, pg_sys::Oid)>,
@@ -415,7 +412,6 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
         let state = Box::into_raw(Box::new(ExecState {
             plan,
             fdw: None,
-            cells: Vec::new(),
             row_context,
             params,
             soql: None,
@@ -460,25 +456,12 @@ unsafe extern "C-unwind" fn iterate_foreign_scan(
         };
         // The previous row's datums are no longer referenced once we are asked for the next.
         pg_sys::MemoryContextReset(state.row_context);
-        state.cells.clear();
-        let cells = &mut state.cells;
-        let columns = &state.plan.columns;
         let found = PgMemoryContexts::For(state.row_context).switch_to(|_| {
-            let found = report(fdw.next_cells(cells));
-            if found {
-                let natts = (*(*slot).tts_tupleDescriptor).natts as usize;
-                let values = std::slice::from_raw_parts_mut((*slot).tts_values, natts);
-                let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, natts);
-                nulls.fill(true);
-                for (column, cell) in columns.iter().zip(cells.iter_mut()) {
-                    let index = column.attnum as usize - 1;
-                    if let Some(datum) = cell.take().and_then(|c| c.into_datum()) {
-                        values[index] = datum;
-                        nulls[index] = false;
-                    }
-                }
-            }
-            found
+            let natts = (*(*slot).tts_tupleDescriptor).natts as usize;
+            let values = std::slice::from_raw_parts_mut((*slot).tts_values, natts);
+            let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, natts);
+            nulls.fill(true);
+            report(fdw.fill_next_row(values, nulls))
         });
         if found {
             pg_sys::ExecStoreVirtualTuple(slot);

@@ -1,52 +1,61 @@
-//! Overlapped fetching: a thread downloads and parses the next page of a REST query while
-//! Postgres consumes the current one. The buffer holds one page, so memory stays flat. The
-//! thread never calls into Postgres (its client is marked off the main thread, and all
-//! signals are blocked in it, so Postgres' handlers only run on the backend's own thread).
-//! Dropping the receiver stops it after its current request; a cancel is noticed by the
-//! backend between waits.
+//! Overlapped fetching: a thread downloads and parses the next page (of a REST query or of a
+//! Bulk API 2.0 query job) while Postgres consumes the current one. The channel holds one
+//! page, so memory stays flat. The thread never calls into Postgres (its client is marked off
+//! the main thread, and all signals are blocked in it, so Postgres' handlers only run on the
+//! backend's own thread). A cancel is noticed by the backend between waits; stopping (or
+//! dropping) the prefetch tells the thread to end after its current request, and a Bulk job
+//! it created is deleted on the way out, also when the scan ended in an error.
 
-use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serde_json::Value;
-
+use crate::bulk::BulkJob;
 use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
+use crate::records::{Page, RowShape};
+
+/// What the thread reads.
+pub struct PageSource {
+    pub soql: String,
+    /// queryAll: deleted and archived rows too.
+    pub all_rows: bool,
+    /// Through a Bulk API 2.0 query job rather than REST query pages.
+    pub bulk: bool,
+    pub object: String,
+}
+
+type PageResult = SfResult<Page>;
 
 pub struct Prefetch {
-    pages: Option<Receiver<SfResult<Vec<Value>>>>,
+    pages: Option<Receiver<PageResult>>,
+    /// Set when the scan no longer wants pages.
+    stopped: Arc<AtomicBool>,
     /// Gives the client back when the pages are done.
     worker: Option<JoinHandle<SalesforceClient>>,
 }
 
 impl Prefetch {
-    /// Starts fetching the pages of `soql` on a new thread.
-    pub fn start(mut client: SalesforceClient, soql: String, all_rows: bool) -> SfResult<Prefetch> {
-        let (sender, receiver) = sync_channel::<SfResult<Vec<Value>>>(1);
+    /// Starts fetching the pages of `source` on a new thread.
+    pub fn start(
+        mut client: SalesforceClient,
+        source: PageSource,
+        shape: RowShape,
+    ) -> SfResult<Prefetch> {
+        let (sender, receiver) = sync_channel::<PageResult>(1);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stopped_in_thread = stopped.clone();
         client.set_off_main_thread(true);
         let worker = with_signals_blocked(move || {
             std::thread::Builder::new()
                 .name("salesforce_fdw prefetch".into())
                 .spawn(move || {
-                    let mut page = client.query(&soql, all_rows);
-                    loop {
-                        match page {
-                            Ok(p) => {
-                                let next = if p.done { None } else { p.next_records_url };
-                                if sender.send(Ok(p.records)).is_err() {
-                                    break;
-                                }
-                                match next {
-                                    Some(url) => page = client.query_more(&url),
-                                    None => break,
-                                }
-                            }
-                            Err(e) => {
-                                let _ = sender.send(Err(e));
-                                break;
-                            }
-                        }
+                    if source.bulk {
+                        read_bulk(&mut client, &source, &shape, &sender, &stopped_in_thread);
+                    } else {
+                        read_rest(&mut client, &source, &shape, &sender);
                     }
                     client.set_off_main_thread(false);
                     client
@@ -58,13 +67,14 @@ impl Prefetch {
         })?;
         Ok(Prefetch {
             pages: Some(receiver),
+            stopped,
             worker: Some(worker),
         })
     }
 
     /// The next page, or None after the last one. Waits in short steps so that a cancel or
     /// statement_timeout takes effect while a page is on its way.
-    pub fn next_page(&mut self) -> SfResult<Option<Vec<Value>>> {
+    pub fn next_page(&mut self) -> SfResult<Option<Page>> {
         let Some(pages) = &self.pages else {
             return Ok(None);
         };
@@ -84,6 +94,7 @@ impl Prefetch {
 
     /// Stops the thread (after its current request) and takes the client back.
     pub fn stop(mut self) -> SfResult<SalesforceClient> {
+        self.stopped.store(true, Ordering::Relaxed);
         self.pages = None;
         let worker = self.worker.take().expect("a prefetch is stopped once");
         worker.join().map_err(|_| SfError::Protocol {
@@ -91,6 +102,79 @@ impl Prefetch {
             reason: "the prefetch thread failed".into(),
         })
     }
+}
+
+impl Drop for Prefetch {
+    /// Without `stop` (an error ended the scan): the thread is told to end and left to finish
+    /// on its own, since waiting for the network here would delay the error.
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
+}
+
+fn read_rest(
+    client: &mut SalesforceClient,
+    source: &PageSource,
+    shape: &RowShape,
+    sender: &SyncSender<PageResult>,
+) {
+    let mut page = client.query(&source.soql, source.all_rows, shape);
+    loop {
+        match page {
+            Ok(p) => {
+                let next = if p.done { None } else { p.next_records_url };
+                if sender.send(Ok(Page::Rest(p.records))).is_err() {
+                    return;
+                }
+                match next {
+                    Some(url) => page = client.query_more(&url, shape),
+                    None => return,
+                }
+            }
+            Err(e) => {
+                let _ = sender.send(Err(e.for_object(&source.object)));
+                return;
+            }
+        }
+    }
+}
+
+fn read_bulk(
+    client: &mut SalesforceClient,
+    source: &PageSource,
+    shape: &RowShape,
+    sender: &SyncSender<PageResult>,
+    stopped: &AtomicBool,
+) {
+    let mut job = match BulkJob::start(
+        client,
+        &source.soql,
+        source.all_rows,
+        &source.object,
+        stopped,
+    ) {
+        Ok(job) => job,
+        Err(e) => {
+            let _ = sender.send(Err(e.for_object(&source.object)));
+            return;
+        }
+    };
+    while !stopped.load(Ordering::Relaxed) {
+        match job.next_page(client, shape) {
+            Ok(Some(page)) => {
+                if sender.send(Ok(page)).is_err() {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let _ = sender.send(Err(e.for_object(&source.object)));
+                break;
+            }
+        }
+    }
+    // Its results would stay on Salesforce for 7 days otherwise.
+    job.delete(client);
 }
 
 /// Runs `f` (which spawns a thread) with every signal blocked, so that the new thread starts
