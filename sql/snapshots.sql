@@ -260,6 +260,7 @@ DECLARE
     inserted bigint;
     missing_cols text;
     added_cols text;
+    direct boolean := false;
 BEGIN
     SELECT * INTO STRICT snap FROM salesforce_fdw.snapshots s WHERE s.target = p_target;
 
@@ -391,75 +392,101 @@ BEGIN
         END IF;
     END IF;
 
-    -- Read from Salesforce into a staging table before touching the target. The window is a
-    -- literal, so it is sent as SOQL and no cached plan is reused.
+    -- The columns read. Except for a first load (below), the rows are read from Salesforce
+    -- into a staging table before the target is touched. The window is a literal, so it is
+    -- sent as SOQL and no cached plan is reused.
     SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) INTO sel
       FROM pg_catalog.unnest(cols) WITH ORDINALITY AS u(c, o);
     PERFORM salesforce_fdw._drop_staging();
-    IF mode = 'full' THEN
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s%s',
-                                  sel, src, CASE WHEN delcol IS NOT NULL
-                                                 THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
-    ELSE
-        window_start := snap.watermark - v_lookback;
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s WHERE NOT %I%s',
-                                  sel, src, delcol,
-                                  CASE WHEN window_start IS NOT NULL
-                                       THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
-        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_deleted ON COMMIT DROP AS SELECT %I AS id, %I AS modstamp FROM %s WHERE %I%s',
-                                  idcol, curcol, src, delcol,
-                                  CASE WHEN window_start IS NOT NULL
-                                       THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
-        SELECT pg_catalog.count(*), pg_catalog.max(d.modstamp) INTO n_deleted_read, max_seen
-          FROM pg_temp.salesforce_fdw_refresh_deleted d;
-    END IF;
-    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.max(%I) FROM pg_temp.salesforce_fdw_refresh_rows', curcol)
-       INTO rows_read, watermark;
-    max_seen := GREATEST(max_seen, watermark);
-    rows_read := rows_read + n_deleted_read;
 
-    -- Upsert new and changed rows; unchanged rows are left alone (no dead tuples, no WAL).
-    SELECT pg_catalog.string_agg(pg_catalog.format('%I = EXCLUDED.%I', c, c), ', ' ORDER BY o),
-           pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('t.%I::text', c)
-                                      ELSE pg_catalog.format('t.%I', c) END, ', ' ORDER BY o),
-           pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('EXCLUDED.%I::text', c)
-                                      ELSE pg_catalog.format('EXCLUDED.%I', c) END, ', ' ORDER BY o)
-      INTO setlist, cmp_t, cmp_e
-      FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o)
-     WHERE c <> idcol;
-    upsert := pg_catalog.format(
-        'INSERT INTO %s AS t (%s) SELECT DISTINCT ON (%I) %s FROM pg_temp.salesforce_fdw_refresh_rows'
-        ' ORDER BY %I, %I DESC NULLS LAST ON CONFLICT (%I) ',
-        p_target, sel, idcol, sel, idcol, curcol, idcol);
-    IF setlist IS NULL THEN
-        upsert := upsert || 'DO NOTHING';
-    ELSE
-        upsert := upsert || pg_catalog.format('DO UPDATE SET %s WHERE ROW(%s) IS DISTINCT FROM ROW(%s)',
-                                              setlist, cmp_t, cmp_e);
-    END IF;
-    EXECUTE 'WITH u AS (' || upsert || ' RETURNING (t.xmax = 0) AS inserted)'
-            ' SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE inserted) FROM u'
-       INTO rows_upserted, inserted;
-
-    -- Deletions: full removes what Salesforce no longer has; incremental what queryAll
-    -- reported deleted in the window.
+    -- A full refresh into an empty target (the first one) has nothing to reconcile: the rows go
+    -- from the source straight into the target, without the staging copy. Salesforce returns a
+    -- record once per query; should an Id still come twice, the primary key refuses it, the
+    -- subtransaction is undone and the run takes the staging path, which keeps the newest.
     IF mode = 'full' THEN
-        EXECUTE pg_catalog.format(
-            'DELETE FROM %s t WHERE NOT EXISTS (SELECT FROM pg_temp.salesforce_fdw_refresh_rows s WHERE s.%I = t.%I)',
-            p_target, idcol, idcol);
-        GET DIAGNOSTICS rows_deleted = ROW_COUNT;
-        EXECUTE pg_catalog.format('SELECT pg_catalog.count(DISTINCT %I) FROM pg_temp.salesforce_fdw_refresh_rows', idcol)
-           INTO row_count;
-        watermark := max_seen;
-    ELSE
-        EXECUTE pg_catalog.format(
-            'DELETE FROM %s t USING pg_temp.salesforce_fdw_refresh_deleted d WHERE t.%I = d.id',
-            p_target, idcol);
-        GET DIAGNOSTICS rows_deleted = ROW_COUNT;
-        row_count := COALESCE(snap.row_count, 0) + inserted - rows_deleted;
-        watermark := GREATEST(snap.watermark, max_seen);
+        EXECUTE pg_catalog.format('SELECT NOT EXISTS (SELECT FROM %s)', p_target) INTO direct;
     END IF;
-    PERFORM salesforce_fdw._drop_staging();
+    IF direct THEN
+        BEGIN
+            EXECUTE pg_catalog.format('INSERT INTO %s (%s) SELECT %s FROM %s%s',
+                                      p_target, sel, sel, src, CASE WHEN delcol IS NOT NULL
+                                      THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
+            GET DIAGNOSTICS rows_upserted = ROW_COUNT;
+        EXCEPTION WHEN unique_violation THEN
+            direct := false;
+        END;
+    END IF;
+    IF direct THEN
+        EXECUTE pg_catalog.format('SELECT pg_catalog.max(%I) FROM %s', curcol, p_target) INTO watermark;
+        rows_read := rows_upserted;
+        rows_deleted := 0;
+        row_count := rows_upserted;
+    ELSE
+        IF mode = 'full' THEN
+            EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s%s',
+                                      sel, src, CASE WHEN delcol IS NOT NULL
+                                                     THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
+        ELSE
+            window_start := snap.watermark - v_lookback;
+            EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s WHERE NOT %I%s',
+                                      sel, src, delcol,
+                                      CASE WHEN window_start IS NOT NULL
+                                           THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
+            EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_deleted ON COMMIT DROP AS SELECT %I AS id, %I AS modstamp FROM %s WHERE %I%s',
+                                      idcol, curcol, src, delcol,
+                                      CASE WHEN window_start IS NOT NULL
+                                           THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
+            SELECT pg_catalog.count(*), pg_catalog.max(d.modstamp) INTO n_deleted_read, max_seen
+              FROM pg_temp.salesforce_fdw_refresh_deleted d;
+        END IF;
+        EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.max(%I) FROM pg_temp.salesforce_fdw_refresh_rows', curcol)
+           INTO rows_read, watermark;
+        max_seen := GREATEST(max_seen, watermark);
+        rows_read := rows_read + n_deleted_read;
+
+        -- Upsert new and changed rows; unchanged rows are left alone (no dead tuples, no WAL).
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I = EXCLUDED.%I', c, c), ', ' ORDER BY o),
+               pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('t.%I::text', c)
+                                          ELSE pg_catalog.format('t.%I', c) END, ', ' ORDER BY o),
+               pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('EXCLUDED.%I::text', c)
+                                          ELSE pg_catalog.format('EXCLUDED.%I', c) END, ', ' ORDER BY o)
+          INTO setlist, cmp_t, cmp_e
+          FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o)
+         WHERE c <> idcol;
+        upsert := pg_catalog.format(
+            'INSERT INTO %s AS t (%s) SELECT DISTINCT ON (%I) %s FROM pg_temp.salesforce_fdw_refresh_rows'
+            ' ORDER BY %I, %I DESC NULLS LAST ON CONFLICT (%I) ',
+            p_target, sel, idcol, sel, idcol, curcol, idcol);
+        IF setlist IS NULL THEN
+            upsert := upsert || 'DO NOTHING';
+        ELSE
+            upsert := upsert || pg_catalog.format('DO UPDATE SET %s WHERE ROW(%s) IS DISTINCT FROM ROW(%s)',
+                                                  setlist, cmp_t, cmp_e);
+        END IF;
+        EXECUTE 'WITH u AS (' || upsert || ' RETURNING (t.xmax = 0) AS inserted)'
+                ' SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE inserted) FROM u'
+           INTO rows_upserted, inserted;
+
+        -- Deletions: full removes what Salesforce no longer has; incremental what queryAll
+        -- reported deleted in the window.
+        IF mode = 'full' THEN
+            EXECUTE pg_catalog.format(
+                'DELETE FROM %s t WHERE NOT EXISTS (SELECT FROM pg_temp.salesforce_fdw_refresh_rows s WHERE s.%I = t.%I)',
+                p_target, idcol, idcol);
+            GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+            EXECUTE pg_catalog.format('SELECT pg_catalog.count(DISTINCT %I) FROM pg_temp.salesforce_fdw_refresh_rows', idcol)
+               INTO row_count;
+            watermark := max_seen;
+        ELSE
+            EXECUTE pg_catalog.format(
+                'DELETE FROM %s t USING pg_temp.salesforce_fdw_refresh_deleted d WHERE t.%I = d.id',
+                p_target, idcol);
+            GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+            row_count := COALESCE(snap.row_count, 0) + inserted - rows_deleted;
+            watermark := GREATEST(snap.watermark, max_seen);
+        END IF;
+        PERFORM salesforce_fdw._drop_staging();
+    END IF;
 
     -- The new state, in the same transaction as the data.
     UPDATE salesforce_fdw.snapshots s
