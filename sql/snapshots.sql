@@ -221,6 +221,15 @@ BEGIN
 END
 $$;
 
+-- The keys of a snapshot table refresh creates: a primary key on id, an index on the cursor.
+CREATE FUNCTION salesforce_fdw._index_target(p_target text, idcol name, curcol name)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%I)', p_target, idcol);
+    EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p_target, curcol);
+END
+$$;
+
 -------------------------------------------------------------------------------------------------
 -- The work of one run, inside the caller's (sub)transaction: returns the run's figures.
 -- Raises on any problem; the caller rolls back and records it.
@@ -261,6 +270,7 @@ DECLARE
     missing_cols text;
     added_cols text;
     direct boolean := false;
+    created boolean := false;
 BEGIN
     SELECT * INTO STRICT snap FROM salesforce_fdw.snapshots s WHERE s.target = p_target;
 
@@ -348,15 +358,17 @@ BEGIN
         END IF;
     END IF;
 
-    -- The target: created like the source, or brought up to the source's columns.
+    -- The target: created like the source (its primary key on id and the index on the cursor
+    -- column come after the first load, built at once rather than row by row), or brought up
+    -- to the source's columns.
     IF tgt_oid IS NULL THEN
         SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c, t), ', ' ORDER BY o)
           INTO sel FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o);
-        EXECUTE pg_catalog.format('CREATE TABLE %s (%s, PRIMARY KEY (%I))', p_target, sel, idcol);
-        EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p_target, curcol);
+        EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', p_target, sel);
         EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p_target,
                                   pg_catalog.format('Snapshot of %s (salesforce_fdw.refresh)', src));
         tgt_oid := pg_catalog.to_regclass(p_target);
+        created := true;
     ELSE
         SELECT c.relkind INTO tgt_kind FROM pg_catalog.pg_class c WHERE c.oid = tgt_oid;
         IF tgt_kind NOT IN ('r', 'p') THEN
@@ -412,9 +424,16 @@ BEGIN
                                       p_target, sel, sel, src, CASE WHEN delcol IS NOT NULL
                                       THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
             GET DIAGNOSTICS rows_upserted = ROW_COUNT;
+            IF created THEN
+                PERFORM salesforce_fdw._index_target(p_target, idcol, curcol);
+            END IF;
         EXCEPTION WHEN unique_violation THEN
             direct := false;
         END;
+    END IF;
+    IF created AND NOT direct THEN
+        -- Undone with the subtransaction, or not loaded directly: the keys come first.
+        PERFORM salesforce_fdw._index_target(p_target, idcol, curcol);
     END IF;
     IF direct THEN
         EXECUTE pg_catalog.format('SELECT pg_catalog.max(%I) FROM %s', curcol, p_target) INTO watermark;

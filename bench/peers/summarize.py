@@ -76,10 +76,50 @@ def main():
             extra = v.get("differing_rows_newlines_as_backslash_n")
             extra = "" if extra is None else f" ({extra} when newlines stored as the two characters \\n are allowed)"
             print(f"- {v['method']}, {v['rows_expected']:,} rows: {v['differing_rows']}{extra}")
+    print_targets(runs)
     failed = [r for r in runs if r["status"] != "ok"]
     for r in failed:
         print(f"\nFAILED: {r['method']} rows={r['rows_expected']} latency={r['latency_ms']} "
               f"run={r['run']}: {r.get('error', '')}")
+
+
+def print_targets(runs):
+    """Issue 6's targets, from the medians: Bulk >= 10x REST at 150 ms and the largest size;
+    the FDW (its faster path) >= 3x every scripted peer; FDW >= 1/2 of COPY at 0 ms."""
+    secs = {}
+    for r in runs:
+        if r["status"] == "ok":
+            secs.setdefault((r["rows_expected"], r["latency_ms"], r["method"]), []).append(r["wall_s"])
+    med = {key: statistics.median(values) for key, values in secs.items()}
+    lines = []
+    sizes = sorted({k[0] for k in med})
+    for rows in sizes:
+        rest, bulk = med.get((rows, 150, "fdw-rest")), med.get((rows, 150, "fdw-bulk"))
+        if rest and bulk:
+            ratio = rest / bulk
+            lines.append(f"| Bulk API 2.0 >= 10x REST, {rows:,} rows, 150 ms | {ratio:.1f}x "
+                         f"| {'met' if ratio >= 10 else 'missed'} |")
+    for rows in sizes:
+        for latency in sorted({k[1] for k in med if k[0] == rows}):
+            fdw = [med[k] for k in ((rows, latency, "fdw-rest"), (rows, latency, "fdw-bulk")) if k in med]
+            if not fdw:
+                continue
+            best = min(fdw)
+            for peer in ("simple-salesforce", "singer"):
+                if (rows, latency, peer) in med:
+                    ratio = med[(rows, latency, peer)] / best
+                    lines.append(f"| FDW (faster path) >= 3x {peer}, {rows:,} rows, {latency} ms "
+                                 f"| {ratio:.1f}x | {'met' if ratio >= 3 else 'missed'} |")
+            if latency == 0 and (rows, 0, "copy") in med:
+                share = med[(rows, 0, "copy")] / best
+                lines.append(f"| FDW (faster path) >= 1/2 of COPY's speed, {rows:,} rows, 0 ms "
+                             f"| {share:.2f} | {'met' if share >= 0.5 else 'missed'} |")
+    if lines:
+        print()
+        print("| target (issue 6) | measured | |")
+        print("|---|---:|---|")
+        for line in lines:
+            print(line)
 
 
 if __name__ == "__main__":

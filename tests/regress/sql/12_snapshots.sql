@@ -529,6 +529,30 @@ CALL salesforce_fdw.refresh('sf.opportunity', 'snap.opp', quiet => true);
 SELECT mode, rows_upserted, rows_deleted, api_calls, api_calls <= 3 AS at_most_3_calls
   FROM salesforce_fdw.refresh_runs WHERE target = 'snap.opp' ORDER BY run_id DESC LIMIT 1;
 
+-- A first load inserts straight into the empty target. Should an Id come twice (Salesforce
+-- does not send that; here a trigger refuses the first row as a duplicate key would), the
+-- insert is undone and the run takes the staging path: the snapshot is still complete.
+CREATE TABLE snap.dup (LIKE snap.opp INCLUDING ALL);
+CREATE SEQUENCE snaptest.dup_inserts;
+CREATE FUNCTION snaptest.refuse_first_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('snaptest.dup_inserts') = 1 THEN
+        RAISE unique_violation USING MESSAGE = 'duplicate key value (simulated)';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_first_row BEFORE INSERT ON snap.dup
+    FOR EACH ROW EXECUTE FUNCTION snaptest.refuse_first_row();
+CALL salesforce_fdw.refresh('sf.opportunity', 'snap.dup', mode => 'full', quiet => true);
+SELECT mode, status, rows_upserted = (SELECT count(*) FROM sf.opportunity) AS all_rows
+  FROM snaptest.last_run('snap.dup');
+SELECT (SELECT last_value FROM snaptest.dup_inserts) > 1 AS inserted_again,
+       (SELECT count(*) FROM ((TABLE snap.dup EXCEPT ALL SELECT * FROM sf.opportunity)
+                              UNION ALL (SELECT * FROM sf.opportunity EXCEPT ALL TABLE snap.dup)) d)
+         AS differing_rows;
+DROP TABLE snap.dup;
+DELETE FROM salesforce_fdw.snapshots WHERE target = 'snap.dup';
+
 -- Scheduling needs pg_cron in this database.
 SELECT * FROM salesforce_fdw.schedule('sf.opportunity', 'snap.opp');
 SELECT salesforce_fdw.unschedule('snap.opp');
