@@ -4,6 +4,7 @@
 #   fdw-rest           CALL salesforce_fdw.refresh(..., mode => 'full') into a new table, bulk 'off'
 #   fdw-bulk           the same through Bulk API 2.0, bulk 'on'
 #   copy               COPY of the same rows from a CSV file into a new table (the local ceiling)
+#   copy-index-after   the same COPY into a bare table, then its primary key and index built
 #   simple-salesforce  simple-salesforce query_all_iter + psycopg 3 COPY (bench/peers/)
 #   singer             tap-salesforce (REST) | pipelinewise-target-postgres (bench/peers/)
 # for each emulator scale (1,000·K opportunities) and latency. Not a test: appends raw results
@@ -13,7 +14,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/lib.sh
 
-ALL_METHODS="fdw-rest fdw-bulk copy simple-salesforce singer"
+ALL_METHODS="fdw-rest fdw-bulk copy copy-index-after simple-salesforce singer"
 usage() {
   cat <<EOF
 Usage: bench/refresh.sh [options]
@@ -232,16 +233,24 @@ SQL
   rows="$(sql -c "SELECT count(*) FROM $target")"
 }
 
+# run_copy [index-after]: into a table with the snapshot's primary key and index, or (with
+# index-after) into a bare table whose key and index are built after the rows, as a refresh
+# does for a table it creates; both timed.
 run_copy() {
-  local result
-  sql <<'SQL'
-DROP TABLE IF EXISTS bench.opp_copy;
-CREATE TABLE bench.opp_copy (LIKE bench.opp_ref INCLUDING ALL);  -- same primary key and index
+  local result table=bench.opp_copy like="INCLUDING ALL" keys=""
+  if [ "${1:-}" = index-after ]; then
+    table=bench.opp_copy_ia; like=""
+    keys="ALTER TABLE $table ADD PRIMARY KEY (id); CREATE INDEX ON $table (system_modstamp);"
+  fi
+  sql <<SQL
+DROP TABLE IF EXISTS $table;
+CREATE TABLE $table (LIKE bench.opp_ref $like);
 CHECKPOINT;
 SQL
   if ! result="$(sql 2>"$TMP/last.err" <<SQL
 SELECT 'start ' || extract(epoch FROM clock_timestamp());
-COPY bench.opp_copy FROM '$CSV' (FORMAT csv);
+COPY $table FROM '$CSV' (FORMAT csv);
+$keys
 SELECT 'end ' || extract(epoch FROM clock_timestamp());
 SELECT 'peak ' || $VMHWM;
 SQL
@@ -252,7 +261,7 @@ SQL
   wall="$(seconds "$(awk '/^start/ {print $2}' <<<"$result")" "$(awk '/^end/ {print $2}' <<<"$result")")"
   backend_kb="$(awk '/^peak/ {print $2}' <<<"$result")"
   calls=0; calls_emulator=0
-  rows="$(sql -c 'SELECT count(*) FROM bench.opp_copy')"
+  rows="$(sql -c "SELECT count(*) FROM $table")"
 }
 
 # measure_peer ROLE NAMES LOGNAME -- CMD...: runs it under measure.py; sets wall, backend_kb,
@@ -319,7 +328,8 @@ verify_method() {
   local table
   case "$1" in
     fdw-rest) table=bench.opp_rest ;; fdw-bulk) table=bench.opp_bulk ;;
-    copy) table=bench.opp_copy ;; simple-salesforce) table=bench.opp_ss ;;
+    copy) table=bench.opp_copy ;; copy-index-after) table=bench.opp_copy_ia ;;
+    simple-salesforce) table=bench.opp_ss ;;
     singer)
       local pair col fld typ exact=() lenient=()
       for pair in "${COLMAP[@]}"; do
@@ -360,6 +370,7 @@ for scale in "${scales[@]}"; do
           fdw-rest) run_fdw off bench.opp_rest ;;
           fdw-bulk) run_fdw on bench.opp_bulk ;;
           copy) run_copy ;;
+          copy-index-after) run_copy index-after ;;
           simple-salesforce) run_simple_salesforce ;;
           singer) run_singer ;;
         esac

@@ -17,6 +17,24 @@ use crate::records::{Page, RowShape};
 /// at most three pages: consumed, queued, downloading).
 const MAX_RECORDS_PER_PAGE: u32 = 25_000;
 
+/// One results page as downloaded.
+pub struct CsvPage {
+    pub url: String,
+    pub body: bytes::Bytes,
+}
+
+impl CsvPage {
+    /// The page's records as rows of `shape`.
+    pub fn parse(&self, shape: &RowShape) -> SfResult<Page> {
+        shape
+            .csv_page(&self.body)
+            .map_err(|reason| SfError::Protocol {
+                url: self.url.clone(),
+                reason,
+            })
+    }
+}
+
 /// A running or finished query job.
 pub struct BulkJob {
     pub id: String,
@@ -102,13 +120,9 @@ impl BulkJob {
         Ok(())
     }
 
-    /// The next page of records as rows of `shape` (see `RowShape::csv_page`). None when
-    /// the last page has been read.
-    pub fn next_page(
-        &mut self,
-        client: &mut SalesforceClient,
-        shape: &RowShape,
-    ) -> SfResult<Option<Page>> {
+    /// The next results page, as CSV text (`RowShape::csv_page` reads it), with its URL for
+    /// error messages. None when the last page has been read.
+    pub fn next_page(&mut self, client: &mut SalesforceClient) -> SfResult<Option<CsvPage>> {
         if self.done {
             return Ok(None);
         }
@@ -123,15 +137,12 @@ impl BulkJob {
             .header("Sforce-Locator")
             .unwrap_or("null")
             .to_string();
-        let records = shape
-            .csv_page(&answer.body)
-            .map_err(|reason| SfError::Protocol {
-                url: answer.url.clone(),
-                reason,
-            })?;
         self.done = next == "null" || next.is_empty();
         self.locator = Some(next);
-        Ok(Some(records))
+        Ok(Some(CsvPage {
+            url: answer.url,
+            body: answer.body,
+        }))
     }
 
     /// Deletes the job (its results stay on Salesforce for 7 days otherwise).

@@ -5,11 +5,12 @@ import json
 import statistics
 import sys
 
-METHODS = ["fdw-rest", "fdw-bulk", "copy", "simple-salesforce", "singer"]
+METHODS = ["fdw-rest", "fdw-bulk", "copy", "copy-index-after", "simple-salesforce", "singer"]
 LABELS = {
     "fdw-rest": "FDW full refresh, REST (`bulk 'off'`)",
     "fdw-bulk": "FDW full refresh, Bulk API 2.0 (`bulk 'on'`)",
-    "copy": "COPY from a CSV file (local ceiling)",
+    "copy": "COPY from a CSV file into a table with its key and index",
+    "copy-index-after": "COPY from a CSV file, then key and index built",
     "simple-salesforce": "simple-salesforce `query_all_iter` + psycopg COPY",
     "singer": "tap-salesforce (REST) \\| target-postgres",
 }
@@ -84,8 +85,8 @@ def main():
 
 
 def print_targets(runs):
-    """Issue 6's targets, from the medians: Bulk >= 10x REST at 150 ms and the largest size;
-    the FDW (its faster path) >= 3x every scripted peer; FDW >= 1/2 of COPY at 0 ms."""
+    """Issue 6's targets, from the medians: Bulk >= 10x REST at 150 ms at each size; the FDW
+    (its faster path) >= 3x every scripted peer; FDW >= 1/2 of COPY's speed at 0 ms."""
     secs = {}
     for r in runs:
         if r["status"] == "ok":
@@ -110,8 +111,10 @@ def print_targets(runs):
                     ratio = med[(rows, latency, peer)] / best
                     lines.append(f"| FDW (faster path) >= 3x {peer}, {rows:,} rows, {latency} ms "
                                  f"| {ratio:.1f}x | {'met' if ratio >= 3 else 'missed'} |")
-            if latency == 0 and (rows, 0, "copy") in med:
-                share = med[(rows, 0, "copy")] / best
+            # The ceiling: the faster of the two COPY variants (same end state as a refresh).
+            copies = [med[k] for k in ((rows, 0, "copy"), (rows, 0, "copy-index-after")) if k in med]
+            if latency == 0 and copies:
+                share = min(copies) / best
                 lines.append(f"| FDW (faster path) >= 1/2 of COPY's speed, {rows:,} rows, 0 ms "
                              f"| {share:.2f} | {'met' if share >= 0.5 else 'missed'} |")
     if lines:

@@ -1,6 +1,6 @@
 //! Overlapped fetching: a thread downloads and parses the next page (of a REST query or of a
-//! Bulk API 2.0 query job) while Postgres consumes the current one. The channel holds one
-//! page, so memory stays flat. The thread never calls into Postgres (its client is marked off
+//! Bulk API 2.0 query job, whose CSV pages a second thread parses) while Postgres consumes
+//! the current one. Each channel holds one page, so memory stays flat. The thread never calls into Postgres (its client is marked off
 //! the main thread, and all signals are blocked in it, so Postgres' handlers only run on the
 //! backend's own thread). A cancel is noticed by the backend between waits; stopping (or
 //! dropping) the prefetch tells the thread to end after its current request, and a Bulk job
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::bulk::BulkJob;
+use crate::bulk::{BulkJob, CsvPage};
 use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
 use crate::records::{Page, RowShape};
@@ -139,6 +139,8 @@ fn read_rest(
     }
 }
 
+/// Bulk pages are downloaded here and parsed on a thread of their own, so that the next
+/// download (latency, then transfer) overlaps the parsing of the page before.
 fn read_bulk(
     client: &mut SalesforceClient,
     source: &PageSource,
@@ -159,18 +161,49 @@ fn read_bulk(
             return;
         }
     };
-    while !stopped.load(Ordering::Relaxed) {
-        match job.next_page(client, shape) {
-            Ok(Some(page)) => {
-                if sender.send(Ok(page)).is_err() {
-                    break;
+    let (downloaded, to_parse) = sync_channel::<SfResult<CsvPage>>(1);
+    let parser = {
+        let (shape, sender, object) = (shape.clone(), sender.clone(), source.object.clone());
+        std::thread::Builder::new()
+            .name("salesforce_fdw csv".into())
+            .spawn(move || {
+                for page in to_parse {
+                    let parsed = page.and_then(|p| p.parse(&shape));
+                    let failed = parsed.is_err();
+                    if sender
+                        .send(parsed.map_err(|e| e.for_object(&object)))
+                        .is_err()
+                        || failed
+                    {
+                        break;
+                    }
+                }
+            })
+    };
+    match parser {
+        Ok(parser) => {
+            while !stopped.load(Ordering::Relaxed) {
+                match job.next_page(client) {
+                    Ok(Some(page)) => {
+                        if downloaded.send(Ok(page)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = downloaded.send(Err(e));
+                        break;
+                    }
                 }
             }
-            Ok(None) => break,
-            Err(e) => {
-                let _ = sender.send(Err(e.for_object(&source.object)));
-                break;
-            }
+            drop(downloaded);
+            let _ = parser.join();
+        }
+        Err(e) => {
+            let _ = sender.send(Err(SfError::Protocol {
+                url: "prefetch".into(),
+                reason: format!("cannot start the CSV parsing thread: {e}"),
+            }));
         }
     }
     // Its results would stay on Salesforce for 7 days otherwise.
