@@ -1,5 +1,5 @@
-//! The executor side of a scan: a lazy, page-at-a-time stream of records (memory bounded by one
-//! page), and the mapping of one record onto the planned columns.
+//! The executor side of a scan: a lazy, page-at-a-time stream of records (memory bounded by the
+//! few pages in flight, see `prefetch`), and the mapping of one record onto the slot's datums.
 
 use std::time::{Duration, Instant};
 
