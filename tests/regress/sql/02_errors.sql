@@ -27,6 +27,11 @@ SELECT count(id) FROM sf.odd_type;
 CREATE FOREIGN TABLE sf.wrong_type (id text, name integer) SERVER emulator OPTIONS (object 'Opportunity');
 SELECT name FROM sf.wrong_type;
 \echo :LAST_ERROR_SQLSTATE
+-- A value too large for the column's numeric type names the field and the value.
+CREATE FOREIGN TABLE sf.narrow_numeric (id text, amount numeric(3,1) OPTIONS (field 'Amount'))
+  SERVER emulator OPTIONS (object 'Opportunity');
+SELECT amount FROM sf.narrow_numeric WHERE amount IS NOT NULL;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Bad credentials: invalid_grant with a hint; the secret does not appear.
 CREATE ROLE analyst;
@@ -77,5 +82,6 @@ SELECT count(*) AS secret_lines
  WHERE line ~ '(do-not-print|sf-emulator-secret|sf-emulator-refresh)'
    AND line !~ 'STATEMENT:';
 
-DROP FOREIGN TABLE sf.nope, sf.bad_field, sf.no_object, sf.odd_type, sf.wrong_type, sf.nowhere;
+DROP FOREIGN TABLE sf.nope, sf.bad_field, sf.no_object, sf.odd_type, sf.wrong_type, sf.narrow_numeric,
+  sf.nowhere;
 DROP SERVER nowhere CASCADE;
