@@ -184,7 +184,8 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
         _ => None,
     };
     // Salesforce sends scalars as JSON strings, numbers and booleans, or CSV text.
-    let expect_text = || text.ok_or_else(|| format!("{} is not a string", field_display(field)));
+    let text_as =
+        |what: &str| text.ok_or_else(|| format!("{} is not {what}", field_display(field)));
     let datum = match kind {
         PgKind::Text => match field {
             Field::Text(text) => text.into_datum(),
@@ -200,7 +201,7 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
             .into_datum(),
         PgKind::Int8 => parse_integer(field)?.into_datum(),
         PgKind::Float4 | PgKind::Float8 => {
-            let text = text.ok_or_else(|| format!("{} is not a number", field_display(field)))?;
+            let text = text_as("a number")?;
             let f: f64 = text
                 .parse()
                 .map_err(|_| format!("\"{text}\" is not a number"))?;
@@ -211,7 +212,7 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
             }
         }
         PgKind::Numeric => {
-            let text = text.ok_or_else(|| format!("{} is not a number", field_display(field)))?;
+            let text = text_as("a number")?;
             numeric_from_text(text, typmod)?
         }
         PgKind::Bool => match field {
@@ -221,7 +222,7 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
             other => return Err(format!("{} is not a boolean", field_display(other))),
         },
         PgKind::Date => {
-            let text = expect_text()?;
+            let text = text_as("a string")?;
             // A datetime in a date column keeps its UTC calendar day.
             let days = match parse_date_days(text) {
                 Ok(days) => days,
@@ -234,15 +235,15 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
                 .map_err(|e| e.to_string())?
                 .into_datum()
         }
-        PgKind::Time => Time::try_from(parse_time_micros(expect_text()?)?)
+        PgKind::Time => Time::try_from(parse_time_micros(text_as("a string")?)?)
             .map_err(|e| e.to_string())?
             .into_datum(),
         PgKind::Timestamptz => {
-            TimestampWithTimeZone::try_from(parse_datetime_micros(expect_text()?)?)
+            TimestampWithTimeZone::try_from(parse_datetime_micros(text_as("a string")?)?)
                 .map_err(|e| e.to_string())?
                 .into_datum()
         }
-        PgKind::Timestamp => Timestamp::try_from(parse_datetime_micros(expect_text()?)?)
+        PgKind::Timestamp => Timestamp::try_from(parse_datetime_micros(text_as("a string")?)?)
             .map_err(|e| e.to_string())?
             .into_datum(),
         PgKind::Jsonb => JsonB(match field {
