@@ -205,8 +205,26 @@ EOF
 # --- the methods: each sets wall, rows, calls, calls_emulator, backend_kb, clients, error ---------
 reset_result() { wall=""; rows=""; calls=""; calls_emulator=""; backend_kb=""; clients="{}"; error=""; }
 
+# timed_in_session STATEMENTS: runs them in one new backend, timed inside the session, and reads
+# that backend's VmHWM right after; sets wall and backend_kb, or error (and fails).
+timed_in_session() {
+  local result
+  if ! result="$(sql 2>"$TMP/last.err" <<SQL
+SELECT 'start ' || extract(epoch FROM clock_timestamp());
+$1
+SELECT 'end ' || extract(epoch FROM clock_timestamp());
+SELECT 'peak ' || $VMHWM;
+SQL
+)"; then
+    error="$(tail -3 "$TMP/last.err" | tr '\n' ' ')"
+    return 1
+  fi
+  wall="$(seconds "$(awk '/^start/ {print $2}' <<<"$result")" "$(awk '/^end/ {print $2}' <<<"$result")")"
+  backend_kb="$(awk '/^peak/ {print $2}' <<<"$result")"
+}
+
 run_fdw() {  # run_fdw off|on TARGET
-  local mode="$1" target="$2" before result
+  local mode="$1" target="$2" before
   sql <<SQL
 SET client_min_messages = warning;
 ALTER FOREIGN TABLE sf.opportunity OPTIONS (SET bulk '$mode');
@@ -215,20 +233,9 @@ DELETE FROM salesforce_fdw.snapshots WHERE target = '$target';
 CHECKPOINT;
 SQL
   before="$(emulator_api_calls)"
-  # One new backend: the CALL is timed inside the session; VmHWM read right after it.
-  if ! result="$(sql 2>"$TMP/last.err" <<SQL
-SELECT 'start ' || extract(epoch FROM clock_timestamp());
-CALL salesforce_fdw.refresh('sf.opportunity', '$target', mode => 'full', quiet => true);
-SELECT 'end ' || extract(epoch FROM clock_timestamp());
-SELECT 'peak ' || $VMHWM;
-SQL
-)"; then
-    error="$(tail -3 "$TMP/last.err" | tr '\n' ' ')"
+  timed_in_session "CALL salesforce_fdw.refresh('sf.opportunity', '$target', mode => 'full', quiet => true);" ||
     return 0
-  fi
   calls_emulator=$(( $(emulator_api_calls) - before ))
-  wall="$(seconds "$(awk '/^start/ {print $2}' <<<"$result")" "$(awk '/^end/ {print $2}' <<<"$result")")"
-  backend_kb="$(awk '/^peak/ {print $2}' <<<"$result")"
   calls="$(sql -c "SELECT api_calls FROM salesforce_fdw.refresh_runs WHERE target = '$target' ORDER BY run_id DESC LIMIT 1")"
   rows="$(sql -c "SELECT count(*) FROM $target")"
 }
@@ -237,7 +244,7 @@ SQL
 # index-after) into a bare table whose key and index are built after the rows, as a refresh
 # does for a table it creates; both timed.
 run_copy() {
-  local result table=bench.opp_copy like="INCLUDING ALL" keys=""
+  local table=bench.opp_copy like="INCLUDING ALL" keys=""
   if [ "${1:-}" = index-after ]; then
     table=bench.opp_copy_ia; like=""
     keys="ALTER TABLE $table ADD PRIMARY KEY (id); CREATE INDEX ON $table (system_modstamp);"
@@ -247,19 +254,7 @@ DROP TABLE IF EXISTS $table;
 CREATE TABLE $table (LIKE bench.opp_ref $like);
 CHECKPOINT;
 SQL
-  if ! result="$(sql 2>"$TMP/last.err" <<SQL
-SELECT 'start ' || extract(epoch FROM clock_timestamp());
-COPY $table FROM '$CSV' (FORMAT csv);
-$keys
-SELECT 'end ' || extract(epoch FROM clock_timestamp());
-SELECT 'peak ' || $VMHWM;
-SQL
-)"; then
-    error="$(tail -3 "$TMP/last.err" | tr '\n' ' ')"
-    return 0
-  fi
-  wall="$(seconds "$(awk '/^start/ {print $2}' <<<"$result")" "$(awk '/^end/ {print $2}' <<<"$result")")"
-  backend_kb="$(awk '/^peak/ {print $2}' <<<"$result")"
+  timed_in_session "COPY $table FROM '$CSV' (FORMAT csv); $keys" || return 0
   calls=0; calls_emulator=0
   rows="$(sql -c "SELECT count(*) FROM $table")"
 }
