@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::error::{SfError, SfResult};
 use crate::options::AuthMethod;
+use crate::token_store;
 
 /// A logged-in session: where to call the API and with which token.
 #[derive(Clone)]
@@ -139,6 +140,9 @@ fn jwt_assertion(
 struct TokenResponse {
     access_token: String,
     instance_url: String,
+    /// Only with refresh-token rotation: the token to use next time.
+    #[serde(default)]
+    refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -148,23 +152,78 @@ struct TokenError {
     error_description: String,
 }
 
-/// Logs in with the given method at the login URL's token endpoint.
+/// Logs in with the given method at the login URL's token endpoint. The refresh-token flow
+/// goes through the cluster's token store (`token_store`): under its lock it takes a session
+/// another backend got since `failed_access_token` stopped working, or spends the newest
+/// refresh token and keeps the one Salesforce returns. `while_waiting` runs while another
+/// backend holds the lock.
 pub fn login(
     http: &reqwest::blocking::Client,
     login_url: &str,
     method: &AuthMethod,
+    failed_access_token: Option<&str>,
+    while_waiting: &dyn Fn(),
 ) -> SfResult<Session> {
+    let AuthMethod::RefreshToken {
+        client_id,
+        refresh_token,
+        ..
+    } = method
+    else {
+        return grant(http, login_url, method, None).map(|(session, _)| session);
+    };
+    let dir = std::path::Path::new(token_store::DEFAULT_DIR);
+    let name = token_store::chain_name(login_url, client_id, refresh_token);
+    let store_error = |e: std::io::Error| SfError::Protocol {
+        url: format!(
+            "the token store ({}/ in the data directory)",
+            token_store::DEFAULT_DIR
+        ),
+        reason: e.to_string(),
+    };
+    let mut chain =
+        token_store::LockedChain::lock(dir, &name, while_waiting).map_err(store_error)?;
+    let stored = chain.read().map_err(store_error)?;
+    if let (Some(access_token), Some(instance_url)) = (&stored.access_token, &stored.instance_url) {
+        if failed_access_token != Some(access_token.as_str()) {
+            return Ok(Session {
+                access_token: access_token.clone(),
+                instance_url: instance_url.clone(),
+            });
+        }
+    }
+    let (session, rotated) = grant(http, login_url, method, stored.refresh_token.as_deref())?;
+    // Saved before anything else can fail: with rotation the old token is dead already.
+    chain
+        .save(&token_store::StoredTokens {
+            refresh_token: rotated.or(stored.refresh_token),
+            access_token: Some(session.access_token.clone()),
+            instance_url: Some(session.instance_url.clone()),
+        })
+        .map_err(store_error)?;
+    Ok(session)
+}
+
+/// One token request; `newest_refresh_token` replaces the mapping's refresh token when the
+/// store has a newer one. Returns the session and a rotated refresh token, if any.
+fn grant(
+    http: &reqwest::blocking::Client,
+    login_url: &str,
+    method: &AuthMethod,
+    newest_refresh_token: Option<&str>,
+) -> SfResult<(Session, Option<String>)> {
     let form: Vec<(&str, String)> = match method {
         AuthMethod::AccessToken {
             access_token,
             instance_url,
         } => {
-            return Ok(Session {
+            let session = Session {
                 access_token: access_token.clone(),
                 instance_url: instance_url
                     .clone()
                     .unwrap_or_else(|| login_url.to_string()),
-            });
+            };
+            return Ok((session, None));
         }
         AuthMethod::RefreshToken {
             client_id,
@@ -174,7 +233,10 @@ pub fn login(
             let mut form = vec![
                 ("grant_type", "refresh_token".to_string()),
                 ("client_id", client_id.clone()),
-                ("refresh_token", refresh_token.clone()),
+                (
+                    "refresh_token",
+                    newest_refresh_token.unwrap_or(refresh_token).to_string(),
+                ),
             ];
             if let Some(secret) = client_secret {
                 form.push(("client_secret", secret.clone()));
@@ -207,6 +269,8 @@ pub fn login(
             ),
         ],
     };
+    // Credentials never travel over plain http to another machine.
+    crate::options::check_transport("login_url", login_url)?;
     let url = format!("{login_url}/services/oauth2/token");
     let response = http
         .post(&url)
@@ -227,10 +291,11 @@ pub fn login(
             url: url.clone(),
             reason: "the token response has no access_token/instance_url".into(),
         })?;
-        Ok(Session {
+        let session = Session {
             access_token: token.access_token,
             instance_url: token.instance_url.trim_end_matches('/').to_string(),
-        })
+        };
+        Ok((session, token.refresh_token.filter(|t| !t.is_empty())))
     } else {
         let parsed: Option<TokenError> = serde_json::from_str(&body).ok();
         let (error, description) = match parsed {

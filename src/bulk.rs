@@ -52,9 +52,10 @@ impl BulkJob {
         soql: &str,
         all_rows: bool,
         object: &str,
+        timeout: Duration,
         stopped: &AtomicBool,
     ) -> SfResult<BulkJob> {
-        let path = client.data_path("jobs/query");
+        let path = client.data_path("jobs/query")?;
         let body = json!({
             "operation": if all_rows { "queryAll" } else { "query" },
             "query": soql,
@@ -80,7 +81,7 @@ impl BulkJob {
             locator: None,
             done: false,
         };
-        if let Err(e) = job.wait(client, stopped) {
+        if let Err(e) = job.wait(client, timeout, stopped) {
             job.delete(client);
             return Err(e);
         }
@@ -88,11 +89,30 @@ impl BulkJob {
     }
 
     /// Polls the job with backoff (100 ms growing by half to 5 s: a short job is not waited
-    /// for long, a long one costs few API calls) until it completes or `stopped`.
-    fn wait(&self, client: &mut SalesforceClient, stopped: &AtomicBool) -> SfResult<()> {
-        let path = client.data_path(&format!("jobs/query/{}", self.id));
+    /// for long, a long one costs few API calls) until it completes, `stopped`, or `timeout`
+    /// has passed (a job can wait in the org's queue for long: SALESFORCE.md 12.7).
+    fn wait(
+        &self,
+        client: &mut SalesforceClient,
+        timeout: Duration,
+        stopped: &AtomicBool,
+    ) -> SfResult<()> {
+        let path = client.data_path(&format!("jobs/query/{}", self.id))?;
         let mut delay = Duration::from_millis(100);
+        let give_up_at = Instant::now() + timeout;
         while !stopped.load(Ordering::Relaxed) {
+            if Instant::now() >= give_up_at {
+                return Err(SfError::Api {
+                    status: 408,
+                    code: "BULK_JOB_TIMEOUT".into(),
+                    message: format!(
+                        "Bulk API query job {} did not complete within {} s (the server's bulk_timeout_ms)",
+                        self.id,
+                        timeout.as_secs()
+                    ),
+                    object: Some(self.object.clone()),
+                });
+            }
             let info = client.get_json(&path, &[], &[])?;
             match info["state"].as_str().unwrap_or("") {
                 "JobComplete" => return Ok(()),
@@ -111,7 +131,7 @@ impl BulkJob {
                 }
                 _ => {}
             }
-            let deadline = Instant::now() + delay;
+            let deadline = (Instant::now() + delay).min(give_up_at);
             while Instant::now() < deadline && !stopped.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -126,13 +146,15 @@ impl BulkJob {
         if self.done {
             return Ok(None);
         }
-        let path = client.data_path(&format!("jobs/query/{}/results", self.id));
+        let path = client.data_path(&format!("jobs/query/{}/results", self.id))?;
         let max_records = MAX_RECORDS_PER_PAGE.to_string();
         let mut params = vec![("maxRecords", max_records.as_str())];
         if let Some(locator) = &self.locator {
             params.push(("locator", locator.as_str()));
         }
-        let answer = client.request(Method::GET, &path, &params, &[], None)?;
+        // Results are CSV: an org that checks Accept refuses application/json (SALESFORCE.md 12.6).
+        let accept = [("Accept", "text/csv".to_string())];
+        let answer = client.request(Method::GET, &path, &params, &accept, None)?;
         let next = answer
             .header("Sforce-Locator")
             .unwrap_or("null")
@@ -147,7 +169,9 @@ impl BulkJob {
 
     /// Deletes the job (its results stay on Salesforce for 7 days otherwise).
     pub fn delete(&self, client: &mut SalesforceClient) {
-        let path = client.data_path(&format!("jobs/query/{}", self.id));
+        let Ok(path) = client.data_path(&format!("jobs/query/{}", self.id)) else {
+            return;
+        };
         let _ = client.request(Method::DELETE, &path, &[], &[], None);
     }
 }

@@ -21,6 +21,11 @@ pub struct SalesforceClient {
     usage_key: Option<u32>,
     /// Running on a prefetch thread: never call into Postgres (no interrupt checks).
     off_main_thread: bool,
+    /// The `vNN.N` of request paths (`api_version 'latest'` resolved on first use).
+    api_version: Option<String>,
+    /// The access token Salesforce last refused, so that a new login does not take it again
+    /// from the token store.
+    refused_token: Option<String>,
 }
 
 /// A successful answer.
@@ -64,6 +69,8 @@ impl SalesforceClient {
             session: None,
             usage_key: None,
             off_main_thread: false,
+            api_version: None,
+            refused_token: None,
         })
     }
 
@@ -85,7 +92,19 @@ impl SalesforceClient {
         let mut session = match auth::cached_session(self.session_key) {
             Some(s) => s,
             None => {
-                let s = auth::login(&self.http, &self.server.login_url, &self.auth)?;
+                let interruptible = !self.off_main_thread;
+                let while_waiting = move || {
+                    if interruptible {
+                        pgrx::check_for_interrupts!();
+                    }
+                };
+                let s = auth::login(
+                    &self.http,
+                    &self.server.login_url,
+                    &self.auth,
+                    self.refused_token.as_deref(),
+                    &while_waiting,
+                )?;
                 auth::store_session(self.session_key, &s);
                 s
             }
@@ -93,12 +112,14 @@ impl SalesforceClient {
         if let Some(instance_url) = &self.server.instance_url {
             session.instance_url = instance_url.clone();
         }
+        // The token goes to the instance: never over plain http to another machine.
+        crate::options::check_transport("instance_url", &session.instance_url)?;
         self.session = Some(session.clone());
         Ok(session)
     }
 
     fn drop_session(&mut self) {
-        self.session = None;
+        self.refused_token = self.session.take().map(|s| s.access_token);
         auth::forget_session(self.session_key);
     }
 
@@ -132,8 +153,13 @@ impl SalesforceClient {
             let mut request = self
                 .http
                 .request(method.clone(), &url)
-                .bearer_auth(&session.access_token)
-                .header("Accept", "application/json");
+                .bearer_auth(&session.access_token);
+            if !headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("Accept"))
+            {
+                request = request.header("Accept", "application/json");
+            }
             if !params.is_empty() {
                 request = request.query(params);
             }
@@ -173,8 +199,14 @@ impl SalesforceClient {
             if (200..300).contains(&status) {
                 return Ok(Answer { url, headers, body });
             }
+            if status == 410 {
+                return Err(SfError::invalid_option(
+                    "api_version",
+                    format!("Salesforce no longer serves API version {} at {url} (HTTP 410 Gone, the version is retired): use a current version such as {}, or latest", self.api_version.as_deref().unwrap_or(&self.server.api_version), crate::options::DEFAULT_API_VERSION),
+                ));
+            }
             let error = parse_api_error(status, &body);
-            if (status >= 500 || status == 429) && attempt < self.server.max_retries {
+            if is_transient(status, &error) && attempt < self.server.max_retries {
                 attempt += 1;
                 backoff(attempt, !self.off_main_thread);
                 continue;
@@ -195,13 +227,29 @@ impl SalesforceClient {
     }
 
     /// `/services/data/vNN.N/<rest>`.
-    pub fn data_path(&self, rest: &str) -> String {
-        format!("/services/data/{}/{rest}", self.server.api_version)
+    pub fn data_path(&mut self, rest: &str) -> SfResult<String> {
+        Ok(format!("/services/data/{}/{rest}", self.api_version()?))
+    }
+
+    /// The API version of request paths: the server's, or with `latest` the newest the org
+    /// lists at `GET /services/data` (asked once per instance and backend).
+    pub fn api_version(&mut self) -> SfResult<String> {
+        if let Some(version) = &self.api_version {
+            return Ok(version.clone());
+        }
+        let version = if self.server.api_version == crate::options::LATEST_API_VERSION {
+            let instance_url = self.session()?.instance_url;
+            latest_version(&self.http, &instance_url)?
+        } else {
+            self.server.api_version.clone()
+        };
+        self.api_version = Some(version.clone());
+        Ok(version)
     }
 
     /// First page of `query` (or `queryAll` when `all_rows`), as rows of `shape`.
     pub fn query(&mut self, soql: &str, all_rows: bool, shape: &RowShape) -> SfResult<RestPage> {
-        let path = self.data_path(if all_rows { "queryAll" } else { "query" });
+        let path = self.data_path(if all_rows { "queryAll" } else { "query" })?;
         let headers = [(
             "Sforce-Query-Options",
             format!("batchSize={}", self.server.batch_size),
@@ -213,7 +261,7 @@ impl SalesforceClient {
     /// The object's record count from `/limits/recordCount` (None when Salesforce does not
     /// report it; the figure can lag by a few minutes).
     pub fn record_count(&mut self, object: &str) -> SfResult<Option<u64>> {
-        let path = self.data_path("limits/recordCount");
+        let path = self.data_path("limits/recordCount")?;
         let value = self.get_json(&path, &[("sObjects", object)], &[])?;
         Ok(value["sObjects"].as_array().and_then(|entries| {
             entries
@@ -229,7 +277,7 @@ impl SalesforceClient {
 
     /// The org's limits (`GET /limits`): `{"DailyApiRequests": {"Max": n, "Remaining": n}, ...}`.
     pub fn limits(&mut self) -> SfResult<Value> {
-        let path = self.data_path("limits");
+        let path = self.data_path("limits")?;
         let limits = self.get_json(&path, &[], &[])?;
         if let Some(key) = self.usage_key {
             crate::governor::record_limits(key, &limits);
@@ -239,13 +287,13 @@ impl SalesforceClient {
 
     /// The global describe (`GET /sobjects`): every object of the org.
     pub fn describe_global(&mut self) -> SfResult<Value> {
-        let path = self.data_path("sobjects");
+        let path = self.data_path("sobjects")?;
         self.get_json(&path, &[], &[])
     }
 
     /// One object's describe (`GET /sobjects/{object}/describe`).
     pub fn describe(&mut self, object: &str) -> SfResult<Value> {
-        let path = self.data_path(&format!("sobjects/{object}/describe"));
+        let path = self.data_path(&format!("sobjects/{object}/describe"))?;
         self.get_json(&path, &[], &[])
             .map_err(|e| e.for_object(object))
     }
@@ -259,6 +307,66 @@ impl SalesforceClient {
         let answer = self.request(reqwest::Method::GET, next_records_url, &[], &headers, None)?;
         parse_page(&answer, shape)
     }
+}
+
+/// Answers worth another try: server errors, the edge's 420 and 429, a 406 that is not a
+/// Salesforce error (an edge's HTML page), and the concurrent long-running request limit
+/// (not the daily allowance, which a retry cannot cure) (SALESFORCE.md 12.6).
+fn is_transient(status: u16, error: &SfError) -> bool {
+    let SfError::Api { code, .. } = error else {
+        return false;
+    };
+    status >= 500
+        || status == 429
+        || status == 420
+        || (status == 406 && code.starts_with("HTTP_"))
+        || (code == "REQUEST_LIMIT_EXCEEDED" && error.is_concurrency_limit())
+}
+
+/// The newest version `GET /services/data` lists (no session needed), cached per instance.
+fn latest_version(http: &reqwest::blocking::Client, instance_url: &str) -> SfResult<String> {
+    static KNOWN: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    if let Some((_, v)) = KNOWN
+        .lock()
+        .ok()
+        .and_then(|k| k.iter().find(|(url, _)| url == instance_url).cloned())
+    {
+        return Ok(v);
+    }
+    let url = format!("{instance_url}/services/data");
+    let body = http
+        .get(&url)
+        .header("Accept", "application/json")
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.bytes())
+        .map_err(|e| SfError::Unreachable {
+            url: url.clone(),
+            reason: describe_transport_error(&e),
+        })?;
+    let listed = parse_json(&url, &body)?;
+    let version = newest_version(&listed).ok_or_else(|| SfError::Protocol {
+        url: url.clone(),
+        reason: "the version list names no version".into(),
+    })?;
+    if let Ok(mut known) = KNOWN.lock() {
+        known.push((instance_url.to_string(), version.clone()));
+    }
+    Ok(version)
+}
+
+/// `vNN.N` of the highest `version` in a `GET /services/data` answer.
+fn newest_version(listed: &Value) -> Option<String> {
+    listed
+        .as_array()?
+        .iter()
+        .filter_map(|v| {
+            let text = v["version"].as_str()?;
+            let (major, minor) = text.split_once('.').unwrap_or((text, "0"));
+            Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?))
+        })
+        .max()
+        .map(|(major, minor)| format!("v{major}.{minor}"))
 }
 
 /// Waits before retry `attempt` (1, 2, ...): exponential from 200 ms, capped at 10 s, with
@@ -317,12 +425,48 @@ fn parse_api_error(status: u16, body: &[u8]) -> SfError {
         None => SfError::Api {
             status,
             code: format!("HTTP_{status}"),
-            message: String::from_utf8_lossy(&body[..body.len().min(300)])
-                .trim()
-                .to_string(),
+            message: plain_text_of(body),
             object: None,
         },
     }
+}
+
+/// A short text for a body that is not a Salesforce error: an edge's HTML page becomes its
+/// title (or its text without tags), anything else its first 300 bytes.
+fn plain_text_of(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4000)]);
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("<html") && !lower.contains("<!doctype") {
+        return text
+            .chars()
+            .take(300)
+            .collect::<String>()
+            .trim()
+            .to_string();
+    }
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
+        if start + 7 <= end {
+            return format!("HTML page \"{}\"", text[start + 7..end].trim());
+        }
+    }
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            c if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = plain.split_whitespace().collect();
+    format!(
+        "HTML page \"{}\"",
+        words.join(" ").chars().take(200).collect::<String>()
+    )
 }
 
 #[cfg(test)]
@@ -343,6 +487,51 @@ mod tests {
             SfError::Api { code, .. } => assert_eq!(code, "HTTP_503"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn edge_pages_and_transient_answers() {
+        let html =
+            b"<html><head><title>420 Enhance Your Calm</title></head><body>slow down</body></html>";
+        let error = parse_api_error(420, html);
+        match &error {
+            SfError::Api { code, message, .. } => {
+                assert_eq!(code, "HTTP_420");
+                assert_eq!(message, "HTML page \"420 Enhance Your Calm\"");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(is_transient(420, &error));
+        assert!(is_transient(
+            406,
+            &parse_api_error(406, b"<html><body>Not Acceptable</body></html>")
+        ));
+        assert!(!is_transient(400, &parse_api_error(400, html)));
+        let daily = parse_api_error(403, br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#);
+        assert!(!is_transient(403, &daily));
+        let concurrent = parse_api_error(403, br#"[{"message":"ConcurrentRequests (Concurrent API Requests) Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#);
+        assert!(is_transient(403, &concurrent));
+        assert!(is_transient(503, &parse_api_error(503, b"")));
+        let untagged = parse_api_error(
+            431,
+            b"<html><body><h1>Request Header Fields Too Large</h1></body></html>",
+        );
+        match untagged {
+            SfError::Api { message, .. } => {
+                assert_eq!(message, "HTML page \"Request Header Fields Too Large\"")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn latest_version_is_the_highest_listed() {
+        let listed: Value = serde_json::from_str(
+            r#"[{"label":"Winter '26","url":"/services/data/v65.0","version":"65.0"},{"label":"Winter '27","url":"/services/data/v68.0","version":"68.0"},{"label":"Summer '26","url":"/services/data/v67.0","version":"67.0"}]"#,
+        )
+        .unwrap();
+        assert_eq!(newest_version(&listed).as_deref(), Some("v68.0"));
+        assert_eq!(newest_version(&serde_json::json!([])), None);
     }
 
     #[test]

@@ -101,6 +101,23 @@ impl SfError {
         }
     }
 
+    /// A Bulk API 2.0 job that could not give results where REST pages can: the object is not
+    /// supported by Bulk (INVALIDENTITY), the job failed or did not complete in time, or Bulk
+    /// queries are not available to this org or version.
+    pub fn is_bulk_refusal(&self) -> bool {
+        matches!(self, SfError::Api { code, .. } if matches!(
+            code.as_str(),
+            "INVALIDENTITY" | "BULK_JOB_FAILED" | "BULK_JOB_TIMEOUT" | "FUNCTIONALITY_NOT_ENABLED"
+                | "API_DISABLED_FOR_ORG" | "INVALIDJOB" | "NOT_FOUND"
+        ))
+    }
+
+    /// A REQUEST_LIMIT_EXCEEDED about concurrent long-running requests, not the daily
+    /// allowance ("ConcurrentRequests (Concurrent API Requests) Limit exceeded.").
+    pub fn is_concurrency_limit(&self) -> bool {
+        matches!(self, SfError::Api { message, .. } if message.to_ascii_lowercase().contains("concurrent"))
+    }
+
     fn sqlstate(&self) -> PgSqlErrorCode {
         use PgSqlErrorCode::*;
         match self {
@@ -152,6 +169,14 @@ impl SfError {
             SfError::Unreachable { .. } => Some(
                 "Check the server's login_url / instance_url options and that the host is reachable from the database server.".into(),
             ),
+            SfError::Api { message, object, .. }
+                if message.contains("Implementation restriction") =>
+            {
+                Some(format!(
+                    "{} can only be read with the filter Salesforce names: add it to the query's WHERE clause (for example WHERE linked_entity_id = '...') or to the foreign table's soql_where option.",
+                    object.as_deref().unwrap_or("This object")
+                ))
+            }
             SfError::Api { code, object, .. } => match code.as_str() {
                 "INVALID_FIELD" => Some(format!(
                     "Check the column names or their \"field\" options against the describe of {}; custom fields end in __c. Salesforce also reports a field the user may not read (field-level security) as missing.",
@@ -163,8 +188,17 @@ impl SfError {
                 "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" => Some(
                     "The Salesforce user of this user mapping lacks access; grant it in Salesforce (profile or permission set).".into(),
                 ),
+                "REQUEST_LIMIT_EXCEEDED" if self.is_concurrency_limit() => Some(
+                    "Too many long-running requests run at once in this org (25 in production and sandboxes, 5 in Developer Edition): run fewer scans or refreshes at the same time, or retry later. This is not the daily allowance.".into(),
+                ),
                 "REQUEST_LIMIT_EXCEEDED" => Some(
-                    "The org's API request limit is used up; wait for the rolling 24-hour window or raise the limit.".into(),
+                    "The org's daily API request allowance is used up; wait for the rolling 24-hour window or raise the limit.".into(),
+                ),
+                "INVALIDENTITY" | "BULK_JOB_FAILED" | "BULK_JOB_TIMEOUT" => Some(
+                    "Set the foreign table's bulk option to 'auto' (REST query pages when a Bulk job cannot serve the scan) or 'off'; the server's bulk_timeout_ms bounds the wait for a job.".into(),
+                ),
+                "HTTP_431" | "HTTP_414" => Some(
+                    "The request was larger than Salesforce's 16,384-byte limit on the request line and headers: shorten long IN lists or the soql_where option.".into(),
                 ),
                 _ => None,
             },

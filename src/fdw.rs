@@ -15,6 +15,7 @@ use crate::options::{self, AuthMethod, OptionLevel, ServerOptions};
 use crate::records::RowShape;
 use crate::scan::plan::{PlannedColumn, ScanPlan};
 use crate::scan::rows::{fill_datums, RecordStream};
+use crate::scan::split::SplitQueries;
 
 #[wrappers_fdw(
     version = "0.1.0",
@@ -35,9 +36,13 @@ impl SalesforceFdw {
         &mut self,
         plan: &ScanPlan,
         soql: Option<String>,
+        split: Option<SplitQueries>,
         mapping: &HashMap<String, String>,
     ) -> SfResult<()> {
         let client = self.client(mapping)?;
+        let bulk_timeout = std::time::Duration::from_millis(
+            ServerOptions::from_map(&self.server.options)?.bulk_timeout_ms,
+        );
         self.columns = plan.columns.clone();
         self.stream = Some(
             RecordStream::new(
@@ -47,7 +52,12 @@ impl SalesforceFdw {
                 plan.object.clone(),
                 RowShape::new(plan.columns.iter().map(|c| c.field.clone())),
             )
-            .with_bulk(plan.bulk),
+            .with_bulk(
+                plan.bulk,
+                plan.bulk_mode == crate::options::BulkMode::Auto,
+                bulk_timeout,
+            )
+            .with_split(split),
         );
         Ok(())
     }
@@ -89,9 +99,9 @@ impl SalesforceFdw {
     }
 
     /// Restarts the scan, with a new SOQL when parameters changed (nested-loop rescans).
-    pub fn restart_scan(&mut self, soql: Option<String>) {
+    pub fn restart_scan(&mut self, soql: Option<String>, split: Option<SplitQueries>) {
         if let Some(stream) = self.stream.as_mut() {
-            stream.restart(soql);
+            stream.restart(soql, split);
         }
     }
 
@@ -111,12 +121,21 @@ impl SalesforceFdw {
         let mut statements = Vec::with_capacity(targets.len());
         for target in targets {
             match client.describe(&target.object) {
-                Ok(describe) => statements.push(import::foreign_table_sql_named(
-                    &describe,
-                    &target.table,
-                    &self.server.server_name,
-                    &import_options,
-                )?),
+                Ok(describe) => {
+                    if let Some(filter) = import::required_filter(&target.object) {
+                        pgrx::notice!(
+                            "salesforce_fdw: table {} (object {}) can only be read with a filter: {filter}",
+                            target.table,
+                            target.object
+                        );
+                    }
+                    statements.push(import::foreign_table_sql_named(
+                        &describe,
+                        &target.table,
+                        &self.server.server_name,
+                        &import_options,
+                    )?)
+                }
                 // Importing a whole org, an object this user may not describe is skipped with a
                 // warning; one named in LIMIT TO is an error.
                 Err(e) if list != ListType::LimitTo => {
@@ -193,7 +212,8 @@ impl ForeignDataWrapper<SfError> for SalesforceFdw {
     fn re_scan(&mut self) -> Result<(), SfError> {
         if let Some(stream) = self.stream.as_mut() {
             let soql = stream.soql().map(str::to_string);
-            stream.restart(soql);
+            let split = stream.split().cloned();
+            stream.restart(soql, split);
         }
         Ok(())
     }

@@ -306,12 +306,37 @@ fn disambiguated_tables<'a, 'o: 'a>(
         .collect()
 }
 
+/// Objects that global describe calls queryable but that refuse a query without a particular
+/// filter (SALESFORCE.md 2.2 and 12.8, from tap-salesforce's QUERY_RESTRICTED_SALESFORCE_OBJECTS),
+/// with the filter they need.
+const FILTER_REQUIRED: &[(&str, &str)] = &[
+    (
+        "ContentDocumentLink",
+        "ContentDocumentId or LinkedEntityId = an id (or IN a list of ids)",
+    ),
+    ("EntityParticle", UNNAMED_FILTER),
+    ("FieldDefinition", UNNAMED_FILTER),
+    ("IdeaComment", UNNAMED_FILTER),
+    ("PicklistValueInfo", UNNAMED_FILTER),
+    ("UserFieldAccess", UNNAMED_FILTER),
+    ("Vote", UNNAMED_FILTER),
+];
+const UNNAMED_FILTER: &str = "a condition on one of its ids (Salesforce's error names it)";
+
+/// The filter an object needs before Salesforce answers a query of it, if it is one of those.
+pub fn required_filter(object: &str) -> Option<&'static str> {
+    FILTER_REQUIRED
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(object))
+        .map(|(_, filter)| *filter)
+}
+
 /// One column of an imported foreign table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportColumn {
     /// Unquoted column name.
     pub name: String,
-    /// Postgres type, e.g. `text`, `numeric(18,2)`, `text[]`.
+    /// Postgres type, e.g. `text`, `numeric`, `text[]`.
     pub pg_type: String,
     /// The `field` option: an API name or, for the type of a polymorphic reference, `What.Type`.
     pub field: String,
@@ -332,7 +357,10 @@ pub fn pg_type(field: &Value, options: &ImportOptions) -> Option<String> {
         "multipicklist" => "text[]",
         "int" => "integer",
         "long" => "bigint",
-        "double" | "percent" | "currency" => return Some(numeric_type(field)),
+        // Unconstrained: values written through the API keep more decimals than describe's
+        // scale (SALESFORCE.md 12.2); numeric(p,s) would round them, and then show values
+        // that are not the ones Salesforce filters and sorts by.
+        "double" | "percent" | "currency" => "numeric",
         "boolean" => "boolean",
         "date" => "date",
         "datetime" => "timestamptz",
@@ -346,17 +374,6 @@ pub fn pg_type(field: &Value, options: &ImportOptions) -> Option<String> {
         _ => "text",
     };
     Some(pg_type.to_string())
-}
-
-/// numeric(precision, scale) when the describe gives a typmod Postgres accepts, else numeric.
-fn numeric_type(field: &Value) -> String {
-    let number = |key: &str| field.get(key).and_then(Value::as_u64);
-    match (number("precision"), number("scale")) {
-        (Some(precision), Some(scale)) if (1..=1000).contains(&precision) && scale <= precision => {
-            format!("numeric({precision},{scale})")
-        }
-        _ => "numeric".to_string(),
-    }
 }
 
 /// The columns IMPORT creates for an sObject describe, in describe order; a polymorphic
@@ -834,21 +851,21 @@ mod tests {
             assert_eq!(column(&cols, component).pg_type, "text");
         }
         assert_eq!(column(&cols, "billing_city").field, "BillingCity");
-        assert_eq!(column(&cols, "billing_latitude").pg_type, "numeric(18,15)");
-        assert_eq!(column(&cols, "annual_revenue").pg_type, "numeric(18,0)");
+        assert_eq!(column(&cols, "billing_latitude").pg_type, "numeric");
+        assert_eq!(column(&cols, "annual_revenue").pg_type, "numeric");
         assert_eq!(column(&cols, "number_of_employees").pg_type, "integer");
         assert_eq!(column(&cols, "is_deleted").pg_type, "boolean");
         assert_eq!(column(&cols, "created_date").pg_type, "timestamptz");
     }
 
     #[test]
-    fn opportunity_numbers_keep_their_scale() {
+    fn opportunity_numbers_are_not_rounded_to_describe_scale() {
         let Some(opportunity) = fixture("cumulusci/GET_sobjects_Opportunity_describe.json") else {
             return;
         };
         let cols = columns(&opportunity, &snake()).unwrap();
-        assert_eq!(column(&cols, "amount").pg_type, "numeric(18,2)");
-        assert_eq!(column(&cols, "probability").pg_type, "numeric(3,0)");
+        assert_eq!(column(&cols, "amount").pg_type, "numeric");
+        assert_eq!(column(&cols, "probability").pg_type, "numeric");
         assert_eq!(column(&cols, "close_date").pg_type, "date");
         assert_eq!(column(&cols, "stage_name").field, "StageName");
     }
@@ -865,7 +882,7 @@ mod tests {
         assert_eq!(funding.field, "npsp__Funding_Focus__c");
         assert_eq!(
             column(&cols, "npsp__matching_gift_percent__c").pg_type,
-            "numeric(5,2)"
+            "numeric"
         );
     }
 
@@ -935,21 +952,26 @@ mod tests {
     }
 
     #[test]
-    fn numeric_typmod_only_when_postgres_accepts_it() {
-        let numeric = |precision: Value, scale: Value| {
-            pg_type(
+    fn objects_that_need_a_filter_are_known() {
+        assert!(
+            required_filter("contentdocumentlink").is_some_and(|f| f.contains("LinkedEntityId"))
+        );
+        assert_eq!(required_filter("Account"), None);
+    }
+
+    #[test]
+    fn numbers_are_unconstrained_numeric() {
+        for (precision, scale) in [
+            (json!(18), json!(2)),
+            (json!(3), json!(0)),
+            (Value::Null, Value::Null),
+        ] {
+            let t = pg_type(
                 &json!({"name": "X", "type": "currency", "precision": precision, "scale": scale}),
                 &snake(),
-            )
-            .unwrap()
-        };
-        assert_eq!(numeric(json!(18), json!(2)), "numeric(18,2)");
-        assert_eq!(numeric(json!(1000), json!(1000)), "numeric(1000,1000)");
-        assert_eq!(numeric(json!(0), json!(0)), "numeric");
-        assert_eq!(numeric(json!(1001), json!(2)), "numeric");
-        assert_eq!(numeric(json!(4), json!(5)), "numeric");
-        assert_eq!(numeric(json!(18), json!(-1)), "numeric");
-        assert_eq!(numeric(Value::Null, Value::Null), "numeric");
+            );
+            assert_eq!(t.as_deref(), Some("numeric"));
+        }
         assert_eq!(
             pg_type(&json!({"type": "percent"}), &snake()).as_deref(),
             Some("numeric")

@@ -7,7 +7,11 @@ use std::collections::HashMap;
 use crate::error::{SfError, SfResult};
 
 pub const DEFAULT_LOGIN_URL: &str = "https://login.salesforce.com";
-pub const DEFAULT_API_VERSION: &str = "v62.0";
+/// A current API version (SALESFORCE.md 12.13: v68.0 is the newest in late 2026; v21-v30 are
+/// retired). `api_version 'latest'` asks the org for its newest instead.
+pub const DEFAULT_API_VERSION: &str = "v66.0";
+/// The `api_version` value that picks the newest version the org offers.
+pub const LATEST_API_VERSION: &str = "latest";
 /// Bulk API 2.0 pays off from tens of thousands of rows (SALESFORCE.md section 8.5).
 pub const DEFAULT_BULK_THRESHOLD: u64 = 50_000;
 
@@ -76,6 +80,7 @@ const SERVER_OPTIONS: &[&str] = &[
     "max_retries",
     "api_reserve_pct",
     "bulk_threshold",
+    "bulk_timeout_ms",
 ];
 const USER_MAPPING_OPTIONS: &[&str] = &[
     "auth",
@@ -171,6 +176,7 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
         "include_deleted" => parse_bool(name, value).map(|_| ()),
         "bulk" => BulkMode::parse(value).map(|_| ()),
         "bulk_threshold" => parse_int_in(name, value, 0, i64::MAX).map(|_| ()),
+        "bulk_timeout_ms" => parse_int_in(name, value, 100, 86_400_000).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -204,8 +210,40 @@ fn parse_int_in(name: &str, value: &str, min: i64, max: i64) -> SfResult<i64> {
     }
 }
 
-/// `http(s)://host[:port]`, without a trailing slash or path.
+/// `http(s)://host[:port]`, without a trailing slash or path. Plain `http://` only to a
+/// loopback address: credentials and tokens never cross a network unencrypted.
 fn parse_base_url(name: &str, value: &str) -> SfResult<String> {
+    let url = parse_base_url_syntax(name, value)?;
+    check_transport(name, &url)?;
+    Ok(url)
+}
+
+/// Refuses a plain-http URL whose host is not a loopback address (127.0.0.0/8, ::1,
+/// localhost): an access token or a client secret sent there would travel in clear text.
+pub fn check_transport(name: &str, url: &str) -> SfResult<()> {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Ok(());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(SfError::invalid_option(
+            name,
+            format!("\"{url}\" uses plain http to a host that is not this machine; credentials are sent only over https (plain http is allowed for loopback addresses, e.g. a local emulator)"),
+        ))
+    }
+}
+
+fn parse_base_url_syntax(name: &str, value: &str) -> SfResult<String> {
     let trimmed = value.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("https://")
@@ -221,15 +259,19 @@ fn parse_base_url(name: &str, value: &str) -> SfResult<String> {
     }
 }
 
-/// Accepts `v62.0`, `62.0` or `62`; returns the `vNN.N` form used in URLs.
+/// Accepts `v66.0`, `66.0`, `66` or `latest`; returns the `vNN.N` form used in URLs (or
+/// `latest`, resolved by the client from the org's version list).
 pub fn parse_api_version(value: &str) -> SfResult<String> {
+    if value.trim().eq_ignore_ascii_case(LATEST_API_VERSION) {
+        return Ok(LATEST_API_VERSION.to_string());
+    }
     let digits = value.trim().trim_start_matches(['v', 'V']);
     let (major, minor) = digits.split_once('.').unwrap_or((digits, "0"));
     match (major.parse::<u32>(), minor.parse::<u32>()) {
         (Ok(major), Ok(minor)) if (20..=99).contains(&major) => Ok(format!("v{major}.{minor}")),
         _ => Err(SfError::invalid_option(
             "api_version",
-            format!("\"{value}\" is not an API version such as v62.0"),
+            format!("\"{value}\" is not an API version such as v66.0, or latest"),
         )),
     }
 }
@@ -247,6 +289,8 @@ pub struct ServerOptions {
     pub api_reserve_pct: u32,
     /// Estimated rows above which a scan reads through Bulk API 2.0 (table option bulk 'auto').
     pub bulk_threshold: u64,
+    /// How long a Bulk API 2.0 job may take to complete before the scan gives up on it.
+    pub bulk_timeout_ms: u64,
 }
 
 impl ServerOptions {
@@ -284,6 +328,10 @@ impl ServerOptions {
             bulk_threshold: match get("bulk_threshold") {
                 Some(v) => parse_int_in("bulk_threshold", &v, 0, i64::MAX)? as u64,
                 None => DEFAULT_BULK_THRESHOLD,
+            },
+            bulk_timeout_ms: match get("bulk_timeout_ms") {
+                Some(v) => parse_int_in("bulk_timeout_ms", &v, 100, 86_400_000)? as u64,
+                None => 600_000,
             },
         })
     }
@@ -510,7 +558,39 @@ mod tests {
     fn api_version_forms() {
         assert_eq!(parse_api_version("v62.0").unwrap(), "v62.0");
         assert_eq!(parse_api_version("61").unwrap(), "v61.0");
-        assert!(parse_api_version("latest").is_err());
+        assert_eq!(parse_api_version("Latest").unwrap(), "latest");
+        assert!(parse_api_version("newest").is_err());
+        assert_eq!(DEFAULT_API_VERSION, "v66.0");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "https://login.salesforce.com",
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://localhost:99",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_transport("login_url", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://login.salesforce.com",
+            "http://10.0.0.5:8080",
+            "http://[fe80::1]:80",
+            "http://localhost.example.com",
+        ] {
+            let err = check_transport("login_url", bad).unwrap_err().to_string();
+            assert!(
+                err.contains("\"login_url\"") && err.contains("https"),
+                "{err}"
+            );
+        }
+        assert!(validate(
+            OptionLevel::Server,
+            &opts(&[("login_url", "http://my.salesforce.com")])
+        )
+        .is_err());
     }
 
     #[test]

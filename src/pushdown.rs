@@ -42,6 +42,12 @@ pub enum Operand {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FieldClass {
     Number,
+    /// A number shown rounded to `scale` decimals (a `numeric(p,s)` column): Salesforce
+    /// compares the stored value, which may carry more decimals (SALESFORCE.md 12.2), so
+    /// comparisons are widened by half a unit of the last place and rechecked here.
+    RoundedNumber {
+        scale: u16,
+    },
     Text,
     /// Text on an id or reference field: Salesforce rejects literals that are not ids.
     Id,
@@ -373,11 +379,57 @@ fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value) -> S
         },
         // Booleans: only = and <> (ordering operators on them are not shown to be SOQL).
         FieldClass::Bool if !matches!(op, CmpOp::Eq | CmpOp::Ne) => Soql::All,
+        FieldClass::RoundedNumber { scale } => render_rounded_compare(field, scale, op, value),
         FieldClass::Number | FieldClass::Bool | FieldClass::Date => match literal(class, value) {
             Some(lit) => exact_compare(field, class, op, &lit),
             None => Soql::All,
         },
     }
+}
+
+/// `round(stored, scale) op c` as a superset on the stored value: the rounded value is within
+/// half a unit of the last place of the stored one (either way, whatever the rounding rule).
+fn render_rounded_compare(field: &str, scale: u16, op: CmpOp, value: &Value) -> Soql {
+    let Value::Number(n) = value else {
+        return Soql::All;
+    };
+    let (Ok(c), Some(half)) = (n.parse::<rust_decimal::Decimal>(), half_unit(scale)) else {
+        return Soql::All;
+    };
+    let bound = |d: rust_decimal::Decimal| {
+        let text = d.normalize().to_string();
+        is_plain_number_or_int(&text).then_some(text)
+    };
+    let range = |op: &str, d: Option<rust_decimal::Decimal>| {
+        d.and_then(bound).map(|lit| format!("{field} {op} {lit}"))
+    };
+    let low = range(">=", c.checked_sub(half));
+    let high = range("<=", c.checked_add(half));
+    let text = match op {
+        CmpOp::Eq => match (low, high) {
+            (Some(l), Some(h)) => format!("{l} AND {h}"),
+            _ => return Soql::All,
+        },
+        CmpOp::Lt | CmpOp::Le => match high {
+            Some(h) => h,
+            None => return Soql::All,
+        },
+        CmpOp::Gt | CmpOp::Ge => match low {
+            Some(l) => l,
+            None => return Soql::All,
+        },
+        CmpOp::Ne => format!("{field} != null"),
+    };
+    Soql::Where { text, exact: false }
+}
+
+/// 0.5 * 10^-scale, when a Decimal can hold it.
+fn half_unit(scale: u16) -> Option<rust_decimal::Decimal> {
+    (u32::from(scale) < 27).then(|| rust_decimal::Decimal::new(5, u32::from(scale) + 1))
+}
+
+fn is_plain_number_or_int(text: &str) -> bool {
+    is_plain_number(text) || is_plain_number(&format!("{text}.0"))
 }
 
 /// `field op lit` for exact classes; `!=` also excludes nulls, as Postgres' `<>` does, except
@@ -430,6 +482,10 @@ fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> 
         if matches!(class, FieldClass::Text | FieldClass::Id) {
             return Soql::All;
         }
+    }
+    // A rounded column's values are not the stored ones: no list of exact literals fits.
+    if matches!(class, FieldClass::RoundedNumber { .. }) {
+        return Soql::All;
     }
     let mut literals = Vec::new();
     let mut exact = true;
@@ -875,6 +931,42 @@ mod tests {
             fine.render(&[]),
             soql("Amount <= 123456789012.345678", true)
         );
+    }
+
+    #[test]
+    fn rounded_columns_widen_by_half_a_unit_and_recheck() {
+        let rounded = FieldClass::RoundedNumber { scale: 2 };
+        let c = cmp("Amount", rounded, CmpOp::Eq, num("237.63"));
+        // A stored 237.631 shows as 237.63: it must come back.
+        assert_eq!(
+            c.render(&[]),
+            soql("Amount >= 237.625 AND Amount <= 237.635", false)
+        );
+        assert!(!c.plan_exact());
+        assert_eq!(
+            cmp("Amount", rounded, CmpOp::Gt, num("10")).render(&[]),
+            soql("Amount >= 9.995", false)
+        );
+        assert_eq!(
+            cmp("Amount", rounded, CmpOp::Le, num("-1.5")).render(&[]),
+            soql("Amount <= -1.495", false)
+        );
+        assert_eq!(
+            cmp("Amount", rounded, CmpOp::Ne, num("1")).render(&[]),
+            soql("Amount != null", false)
+        );
+        let whole = FieldClass::RoundedNumber { scale: 0 };
+        assert_eq!(
+            cmp("Probability", whole, CmpOp::Eq, num("10")).render(&[]),
+            soql("Probability >= 9.5 AND Probability <= 10.5", false)
+        );
+        let c = Cond::In {
+            field: "Amount".into(),
+            class: rounded,
+            values: Operand::Const(Value::Array(vec![Value::Number("1".into())])),
+            negated: false,
+        };
+        assert_eq!(c.render(&[]), Soql::All);
     }
 
     #[test]

@@ -120,6 +120,21 @@ pub enum Page {
         positions: Vec<Option<usize>>,
         records: Vec<csv::StringRecord>,
     },
+    /// Records put together from the pages of several queries that each read some of the
+    /// fields (a field list too long for one request), matched by Id.
+    Joined(JoinedRecords),
+}
+
+/// See `Page::Joined`.
+#[derive(Debug)]
+pub struct JoinedRecords {
+    /// The pages the records come from (shared with the next joined page when a page's
+    /// records straddle two of them).
+    pub parts: Vec<std::sync::Arc<Page>>,
+    /// Per record, per query: (index in `parts`, record in that part).
+    pub rows: Vec<Vec<(u32, u32)>>,
+    /// Per planned column: (query, column of that query's shape).
+    pub columns: std::sync::Arc<Vec<(usize, usize)>>,
 }
 
 /// One value of a record, borrowed from its page.
@@ -150,6 +165,7 @@ impl Page {
         match self {
             Page::Rest(records) => records.len(),
             Page::Csv { records, .. } => records.len(),
+            Page::Joined(joined) => joined.rows.len(),
         }
     }
 
@@ -167,6 +183,11 @@ impl Page {
                     None | Some("") => Field::Null,
                     Some(text) => Field::Text(text),
                 }
+            }
+            Page::Joined(joined) => {
+                let (query, position) = joined.columns[column];
+                let (part, at) = joined.rows[record][query];
+                joined.parts[part as usize].field(at as usize, position)
             }
         }
     }
@@ -293,7 +314,7 @@ impl RowShape {
         let header = reader
             .headers()
             .map_err(|e| format!("invalid CSV header: {e}"))?;
-        let positions = self
+        let positions: Vec<Option<usize>> = self
             .paths
             .iter()
             .map(|path| {
@@ -302,10 +323,22 @@ impl RowShape {
                     .position(|name| name.eq_ignore_ascii_case(path))
             })
             .collect();
+        let header_is_empty = header.iter().all(str::is_empty);
+        let missing = positions.iter().position(Option::is_none);
+        let header_text = header.iter().collect::<Vec<_>>().join(",");
         let records = reader
             .records()
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("invalid CSV: {e}"))?;
+        // A column the header lacks would read as NULL in every row: a wrong result, not data.
+        if let Some(column) = missing {
+            if !(header_is_empty && records.is_empty()) {
+                return Err(format!(
+                    "the results have no column \"{}\" (header: {header_text})",
+                    self.paths[column]
+                ));
+            }
+        }
         Ok(Page::Csv { positions, records })
     }
 }
@@ -597,14 +630,25 @@ mod tests {
         assert!(parse(b"{\"done\": true, \"records\": [{\"Id\": \"\xff\"}]}").is_err());
     }
 
+    fn page_width(page: &Page) -> usize {
+        match page {
+            Page::Rest(records) => records.width,
+            Page::Csv { positions, .. } => positions.len(),
+            Page::Joined(joined) => joined.columns.len(),
+        }
+    }
+
     fn fields(page: &Page, record: usize) -> Vec<Field<'_>> {
-        (0..6).map(|column| page.field(record, column)).collect()
+        (0..page_width(page))
+            .map(|column| page.field(record, column))
+            .collect()
     }
 
     #[test]
     fn csv_pages_read_by_column_with_nulls() {
         let body = b"\"Id\",\"NAME\",\"Amount\",\"Owner.Name\",\"Other\"\n\"006A\",\"Acme \"\"Big\"\" Deal\",\"12.50\",,\"x\"\n\"006B\",,\"3\",\"Ada\",\n";
-        let page = shape().csv_page(body).unwrap();
+        let shape = RowShape::new(["Id", "name", "Amount", "Owner.Name"]);
+        let page = shape.csv_page(body).unwrap();
         assert_eq!(page.len(), 2);
         assert_eq!(
             fields(&page, 0),
@@ -613,8 +657,6 @@ mod tests {
                 Field::Text("Acme \"Big\" Deal"),
                 Field::Text("12.50"),
                 Field::Null,
-                Field::Null,
-                Field::Null
             ]
         );
         assert_eq!(
@@ -624,10 +666,18 @@ mod tests {
                 Field::Null,
                 Field::Text("3"),
                 Field::Text("Ada"),
-                Field::Null,
-                Field::Null
             ]
         );
+    }
+
+    #[test]
+    fn a_column_missing_from_the_csv_header_is_an_error() {
+        let body = b"\"Id\",\"NAME\"\n\"006A\",\"Acme\"\n";
+        let err = shape().csv_page(body).unwrap_err();
+        assert!(err.contains("no column \"Amount\""), "{err}");
+        assert!(err.contains("header: Id,NAME"), "{err}");
+        // An empty answer (no header, no rows) is just an empty page.
+        assert_eq!(shape().csv_page(b"").unwrap().len(), 0);
     }
 
     #[test]

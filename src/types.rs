@@ -188,7 +188,7 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
         |what: &str| text.ok_or_else(|| format!("{} is not {what}", field_display(field)));
     let datum = match kind {
         PgKind::Text => match field {
-            Field::Text(text) => text.into_datum(),
+            Field::Text(text) => without_nul(text).as_ref().into_datum(),
             Field::Bool(b) => if b { "true" } else { "false" }.into_datum(),
             Field::Json(value) => value.to_string().into_datum(),
             Field::Null => None,
@@ -247,20 +247,23 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
             .map_err(|e| e.to_string())?
             .into_datum(),
         PgKind::Jsonb => JsonB(match field {
-            Field::Json(value) => value.clone(),
-            Field::Text(text) => Value::String(text.to_string()),
+            Field::Json(value) => json_without_nul(value),
+            Field::Text(text) => Value::String(without_nul(text).into_owned()),
             Field::Bool(b) => Value::Bool(b),
             Field::Null => Value::Null,
         })
         .into_datum(),
         PgKind::TextArray => {
             let items: Vec<Option<String>> = match field {
-                Field::Text(text) => text.split(';').map(|part| Some(part.to_string())).collect(),
+                Field::Text(text) => without_nul(text)
+                    .split(';')
+                    .map(|part| Some(part.to_string()))
+                    .collect(),
                 Field::Json(Value::Array(items)) => items
                     .iter()
                     .map(|item| match Field::of(item) {
                         Field::Null => None,
-                        Field::Text(text) => Some(text.to_string()),
+                        Field::Text(text) => Some(without_nul(text).into_owned()),
                         other => Some(field_display(other)),
                     })
                     .collect(),
@@ -275,6 +278,30 @@ pub fn field_to_datum(kind: PgKind, typmod: i32, field: Field) -> Result<Option<
         }
     };
     Ok(datum)
+}
+
+/// Text without NUL characters: Salesforce text can hold U+0000 (SALESFORCE.md 12.10), Postgres
+/// text and jsonb cannot. Clients drop it, and so do we; everything else stays as sent.
+pub fn without_nul(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A JSON value whose strings (and keys) are `without_nul`.
+fn json_without_nul(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::String(without_nul(s).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(json_without_nul).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (without_nul(k).into_owned(), json_without_nul(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// A value as an error message shows it (JSON text).
@@ -403,6 +430,31 @@ mod tests {
         assert_eq!(parse_integer(Field::Text("42")).unwrap(), 42);
         assert_eq!(parse_integer(Field::Text("1e3")).unwrap(), 1000);
         assert!(parse_integer(Field::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn nul_characters_are_dropped_and_the_rest_kept() {
+        assert_eq!(without_nul("a\0b\0"), "ab");
+        assert!(matches!(
+            without_nul("plain"),
+            std::borrow::Cow::Borrowed("plain")
+        ));
+        let value: Value =
+            serde_json::from_str(r#"{"street":"Main\u0000 St","n":[1,"x\u0000"]}"#).unwrap();
+        assert_eq!(
+            json_without_nul(&value),
+            serde_json::json!({"street": "Main St", "n": [1, "x"]})
+        );
+    }
+
+    #[test]
+    fn exponent_numbers_are_exact_integers_too() {
+        assert_eq!(
+            parse_integer(Field::Text("1.2345678E7")).unwrap(),
+            12_345_678
+        );
+        assert_eq!(parse_integer(Field::Text("1.0E7")).unwrap(), 10_000_000);
+        assert!(parse_integer(Field::Text("1.23456785E7")).is_err());
     }
 
     #[test]

@@ -26,7 +26,22 @@ pub struct ColumnRef {
 /// The comparison class of a column, from its Postgres type and what describe says of its
 /// field: only filterable fields, and only where the Salesforce type takes the same literals
 /// (a text column over a number field gets nothing pushed). Unknown fields get nothing.
-pub fn column_class(type_oid: Oid, field: &str, info: Option<&FieldInfo>) -> Option<FieldClass> {
+pub fn column_class(
+    type_oid: Oid,
+    typmod: i32,
+    field: &str,
+    info: Option<&FieldInfo>,
+) -> Option<FieldClass> {
+    let class = base_column_class(type_oid, field, info)?;
+    // numeric(p,s) shows values rounded to s decimals; Salesforce compares stored values.
+    if class == FieldClass::Number && type_oid == pg_sys::NUMERICOID && typmod >= 4 {
+        let scale = ((typmod - 4) & 0xffff) as u16;
+        return Some(FieldClass::RoundedNumber { scale });
+    }
+    Some(class)
+}
+
+fn base_column_class(type_oid: Oid, field: &str, info: Option<&FieldInfo>) -> Option<FieldClass> {
     let base = field_class(type_oid)?;
     // The type of a polymorphic reference (What.Type) is an object name: plain text.
     if let Some((_, last)) = field.rsplit_once('.') {
@@ -71,7 +86,9 @@ pub fn field_class(type_oid: Oid) -> Option<FieldClass> {
 /// the session, such as date vs timestamptz).
 fn operand_type_fits(class: FieldClass, column_type: Oid, other_type: Oid) -> bool {
     match class {
-        FieldClass::Number => field_class(other_type) == Some(FieldClass::Number),
+        FieldClass::Number | FieldClass::RoundedNumber { .. } => {
+            field_class(other_type) == Some(FieldClass::Number)
+        }
         FieldClass::Text | FieldClass::Id => matches!(
             other_type,
             pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::UNKNOWNOID

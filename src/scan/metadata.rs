@@ -44,6 +44,12 @@ impl ObjectMeta {
     pub fn field(&self, name: &str) -> Option<&FieldInfo> {
         self.fields.as_ref()?.get(&name.to_ascii_lowercase())
     }
+
+    /// Whether records of the object carry their own currency (the org has multi-currency
+    /// on): describe then lists `CurrencyIsoCode`.
+    pub fn multi_currency(&self) -> bool {
+        self.field("CurrencyIsoCode").is_some()
+    }
 }
 
 /// (server, user, lower-case object) -> what we know.

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod prefetch;
 pub mod rows;
 pub mod sort;
+pub mod split;
 
 use std::ffi::{c_void, CStr, CString};
 use std::os::raw::c_int;
@@ -170,7 +171,13 @@ unsafe extern "C-unwind" fn get_foreign_paths(
         // dearer than the unsorted one, far cheaper than sorting locally.
         let pathkeys = (*root).query_pathkeys;
         let refs = column_refs(foreigntableid);
-        if let Some(order_by) = sort::order_by_for_pathkeys(pathkeys, baserel, &refs) {
+        let wide = plan_from_node((*baserel).fdw_private).wide;
+        let order_by = if wide {
+            None
+        } else {
+            sort::order_by_for_pathkeys(pathkeys, baserel, &refs)
+        };
+        if let Some(order_by) = order_by {
             let order = CString::new(serde_json::to_string(&order_by).unwrap_or_default())
                 .unwrap_or_default();
             let private = pg_sys::lappend(
@@ -207,11 +214,15 @@ unsafe fn column_refs(table_oid: pg_sys::Oid) -> Vec<deparse::ColumnRef> {
         .map(|c| {
             let field = plan::field_of(c);
             let info = meta.as_ref().and_then(|m| m.field(&field)).cloned();
+            // A multi-currency org sorts currency fields by their value converted to the
+            // corporate currency, not by the number the column shows (SALESFORCE.md 12.1).
+            let converted_order = info.as_ref().is_some_and(|i| i.sf_type == "currency")
+                && meta.as_ref().is_some_and(|m| m.multi_currency());
             deparse::ColumnRef {
                 attnum: c.attnum,
                 type_oid: c.type_oid,
-                class: deparse::column_class(c.type_oid, &field, info.as_ref()),
-                sortable: info.as_ref().is_some_and(|i| i.sortable),
+                class: deparse::column_class(c.type_oid, c.typmod, &field, info.as_ref()),
+                sortable: info.as_ref().is_some_and(|i| i.sortable) && !converted_order,
                 field,
             }
         })
@@ -274,7 +285,7 @@ unsafe extern "C-unwind" fn get_foreign_plan(
                     .unwrap_or(false)
             }
         };
-        if local_clauses.is_null() {
+        if local_clauses.is_null() && !plan.wide {
             let sorted_by_us = !(*best_path).path.pathkeys.is_null()
                 && pg_sys::pathkeys_contained_in((*root).sort_pathkeys, (*best_path).path.pathkeys);
             plan.limit = limit::pushable_limit(root, sorted_by_us);
@@ -326,6 +337,8 @@ struct ExecState {
     params: Vec<(*mut pg_sys::ExprState, pg_sys::Oid)>,
     /// The SOQL of the current scan, for EXPLAIN ANALYZE.
     soql: Option<String>,
+    /// Its split into several REST queries, when it is too wide for one request.
+    split: Option<split::SplitQueries>,
 }
 
 /// Evaluates the runtime parameters in the per-row context (their values are copied out).
@@ -415,6 +428,7 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             row_context,
             params,
             soql: None,
+            split: None,
         }));
         // Registered before any network call, so the state is freed even if that call fails.
         let callback = pg_sys::MemoryContextAllocZero(
@@ -430,10 +444,16 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             let state = &mut *state;
             let values = evaluate_params(node, state);
             state.soql = state.plan.soql(&values);
+            state.split = state.plan.split(&values);
             let server = catalog::server(pg_sys::Oid::from(state.plan.server_oid));
             let mapping = catalog::user_mapping_options(scan_user(node), server.server_oid);
             let mut fdw = report(SalesforceFdw::new(server));
-            report(fdw.start_scan(&state.plan, state.soql.clone(), &mapping));
+            report(fdw.start_scan(
+                &state.plan,
+                state.soql.clone(),
+                state.split.clone(),
+                &mapping,
+            ));
             state.fdw = Some(fdw);
         }
     }
@@ -479,8 +499,9 @@ unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanSt
         // Parameters from an outer nested loop may have changed.
         let values = evaluate_params(node, state);
         state.soql = state.plan.soql(&values);
+        state.split = state.plan.split(&values);
         if let Some(fdw) = state.fdw.as_mut() {
-            fdw.restart_scan(state.soql.clone());
+            fdw.restart_scan(state.soql.clone(), state.split.clone());
         }
     }
 }
@@ -531,6 +552,12 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
         );
         if let Some(note) = &plan.bulk_note {
             property(c"Bulk API", &format!("not used: {note}"));
+        }
+        if plan.wide {
+            property(
+                c"REST requests",
+                "split: the field list is too long for one request (16 KB), so REST reads run several queries ordered by Id and join them by Id; ORDER BY and LIMIT are evaluated here",
+            );
         }
         property(
             c"SOQL",

@@ -63,6 +63,9 @@ pub struct ScanPlan {
     pub bulk: bool,
     /// Why the Bulk API is not used although it was asked for, for EXPLAIN.
     pub bulk_note: Option<String>,
+    /// The SELECT list is too long for one REST request: REST reads are split into queries
+    /// joined by Id (`scan::split`), so ORDER BY and LIMIT are not pushed.
+    pub wide: bool,
 }
 
 impl ScanPlan {
@@ -93,7 +96,9 @@ impl ScanPlan {
                 typmod: column.typmod,
             });
         }
+        let wide = crate::scan::split::is_wide(&fields, options.soql_where.as_deref());
         Ok(ScanPlan {
+            wide,
             server_oid,
             table_name: table_name.to_string(),
             object: options.object.clone(),
@@ -115,6 +120,16 @@ impl ScanPlan {
     /// The SOQL to send with these parameter values, or None when no row can match (then
     /// nothing is sent at all).
     pub fn soql(&self, params: &[Value]) -> Option<String> {
+        self.query(params).map(|query| query.render())
+    }
+
+    /// The REST queries of a read too wide for one request, when it is.
+    pub fn split(&self, params: &[Value]) -> Option<crate::scan::split::SplitQueries> {
+        let fields: Vec<String> = self.columns.iter().map(|c| c.field.clone()).collect();
+        crate::scan::split::split(&self.query(params)?, &fields)
+    }
+
+    fn query(&self, params: &[Value]) -> Option<SoqlQuery> {
         let mut query = SoqlQuery::new(&self.object);
         for field in &self.fields {
             query.add_field(field);
@@ -129,7 +144,7 @@ impl ScanPlan {
         }
         query.order_by = self.order_by.clone();
         query.limit = self.limit;
-        Some(query.render())
+        Some(query)
     }
 
     /// The SOQL as EXPLAIN shows it before execution: parameters as `$1`, `$2`...

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use crate::bulk::{BulkJob, CsvPage};
 use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
 use crate::records::{Page, RowShape};
+use crate::scan::split::{Joiner, SplitQueries};
 
 /// What the thread reads.
 pub struct PageSource {
@@ -24,7 +25,14 @@ pub struct PageSource {
     pub all_rows: bool,
     /// Through a Bulk API 2.0 query job rather than REST query pages.
     pub bulk: bool,
+    /// When the job fails, is refused or outlasts `bulk_timeout`, read REST pages instead
+    /// (table option bulk 'auto'); otherwise that is the scan's error (bulk 'on').
+    pub bulk_fallback: bool,
+    /// How long a Bulk job may take to complete.
+    pub bulk_timeout: Duration,
     pub object: String,
+    /// REST queries too wide for one request: several, joined by Id.
+    pub split: Option<SplitQueries>,
 }
 
 type PageResult = SfResult<Page>;
@@ -35,6 +43,8 @@ pub struct Prefetch {
     stopped: Arc<AtomicBool>,
     /// Gives the client back when the pages are done.
     worker: Option<JoinHandle<SalesforceClient>>,
+    /// Messages for the user from the thread (which cannot raise a NOTICE itself).
+    notices: Arc<Mutex<Vec<String>>>,
 }
 
 impl Prefetch {
@@ -47,13 +57,25 @@ impl Prefetch {
         let (sender, receiver) = sync_channel::<PageResult>(1);
         let stopped = Arc::new(AtomicBool::new(false));
         let stopped_in_thread = stopped.clone();
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let notices_in_thread = notices.clone();
         client.set_off_main_thread(true);
         let worker = with_signals_blocked(move || {
             std::thread::Builder::new()
                 .name("salesforce_fdw prefetch".into())
                 .spawn(move || {
                     if source.bulk {
-                        read_bulk(&mut client, &source, &shape, &sender, &stopped_in_thread);
+                        let fell_back =
+                            read_bulk(&mut client, &source, &shape, &sender, &stopped_in_thread);
+                        if let Some(reason) = fell_back {
+                            if let Ok(mut notices) = notices_in_thread.lock() {
+                                notices.push(format!(
+                                    "salesforce_fdw: reading {} through REST query pages: {reason}",
+                                    source.object
+                                ));
+                            }
+                            read_rest(&mut client, &source, &shape, &sender);
+                        }
                     } else {
                         read_rest(&mut client, &source, &shape, &sender);
                     }
@@ -69,6 +91,7 @@ impl Prefetch {
             pages: Some(receiver),
             stopped,
             worker: Some(worker),
+            notices,
         })
     }
 
@@ -79,7 +102,9 @@ impl Prefetch {
             return Ok(None);
         };
         loop {
-            match pages.recv_timeout(Duration::from_millis(50)) {
+            let received = pages.recv_timeout(Duration::from_millis(50));
+            self.raise_notices();
+            match received {
                 Ok(page) => return page.map(Some),
                 Err(RecvTimeoutError::Timeout) => {
                     pgrx::check_for_interrupts!();
@@ -89,6 +114,17 @@ impl Prefetch {
                     return Ok(None);
                 }
             }
+        }
+    }
+
+    /// Raises the thread's messages as NOTICEs, on the backend's own thread.
+    fn raise_notices(&self) {
+        let pending = match self.notices.lock() {
+            Ok(mut notices) => std::mem::take(&mut *notices),
+            Err(_) => return,
+        };
+        for notice in pending {
+            pgrx::notice!("{notice}");
         }
     }
 
@@ -118,6 +154,9 @@ fn read_rest(
     shape: &RowShape,
     sender: &SyncSender<PageResult>,
 ) {
+    if let Some(split) = &source.split {
+        return read_split(client, source, split, sender);
+    }
     let mut page = client.query(&source.soql, source.all_rows, shape);
     loop {
         match page {
@@ -139,26 +178,72 @@ fn read_rest(
     }
 }
 
+/// The pages of split queries (one cursor each), joined by Id.
+fn read_split(
+    client: &mut SalesforceClient,
+    source: &PageSource,
+    split: &SplitQueries,
+    sender: &SyncSender<PageResult>,
+) {
+    // Per query: None before its first page, Some(next page's URL) after, Some(None) at the end.
+    let mut cursors: Vec<Option<Option<String>>> = vec![None; split.soqls.len()];
+    let mut fetch = |query: usize| -> SfResult<Option<Page>> {
+        let shape = &split.shapes[query];
+        let page = match &cursors[query] {
+            None => client.query(&split.soqls[query], source.all_rows, shape)?,
+            Some(Some(url)) => client.query_more(url, shape)?,
+            Some(None) => return Ok(None),
+        };
+        cursors[query] = Some(if page.done {
+            None
+        } else {
+            page.next_records_url
+        });
+        Ok(Some(Page::Rest(page.records)))
+    };
+    let mut joiner = Joiner::new(split);
+    loop {
+        match joiner.next_page(&mut fetch) {
+            Ok(Some(page)) => {
+                if sender.send(Ok(page)).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                let _ = sender.send(Err(e.for_object(&source.object)));
+                return;
+            }
+        }
+    }
+}
+
 /// Bulk pages are downloaded here and parsed on a thread of their own, so that the next
-/// download (latency, then transfer) overlaps the parsing of the page before.
+/// download (latency, then transfer) overlaps the parsing of the page before. Returns why
+/// the caller should read REST pages instead, when the job could not give results and the
+/// source allows that (nothing has been sent then).
 fn read_bulk(
     client: &mut SalesforceClient,
     source: &PageSource,
     shape: &RowShape,
     sender: &SyncSender<PageResult>,
     stopped: &AtomicBool,
-) {
+) -> Option<String> {
     let mut job = match BulkJob::start(
         client,
         &source.soql,
         source.all_rows,
         &source.object,
+        source.bulk_timeout,
         stopped,
     ) {
         Ok(job) => job,
+        Err(e) if source.bulk_fallback && e.is_bulk_refusal() => {
+            return Some(format!("Bulk API 2.0 could not serve it ({e})"));
+        }
         Err(e) => {
             let _ = sender.send(Err(e.for_object(&source.object)));
-            return;
+            return None;
         }
     };
     let (downloaded, to_parse) = sync_channel::<SfResult<CsvPage>>(1);
@@ -208,6 +293,7 @@ fn read_bulk(
     }
     // Its results would stay on Salesforce for 7 days otherwise.
     job.delete(client);
+    None
 }
 
 /// Runs `f` (which spawns a thread) with every signal blocked, so that the new thread starts

@@ -10,6 +10,7 @@ use crate::error::{SfError, SfResult};
 use crate::records::{Page, RowShape};
 use crate::scan::plan::PlannedColumn;
 use crate::scan::prefetch::{PageSource, Prefetch};
+use crate::scan::split::SplitQueries;
 use crate::types::field_to_datum;
 
 pub struct RecordStream {
@@ -30,6 +31,11 @@ pub struct RecordStream {
     progress: Progress,
     /// Read through a Bulk API 2.0 query job instead of REST query pages.
     bulk: bool,
+    /// REST pages when the job cannot serve the scan (bulk 'auto').
+    bulk_fallback: bool,
+    bulk_timeout: Duration,
+    /// REST queries of a read too wide for one request.
+    split: Option<SplitQueries>,
 }
 
 /// Rows read so far, reported as a NOTICE every `salesforce_fdw.progress_interval` seconds.
@@ -86,12 +92,24 @@ impl RecordStream {
             started: false,
             progress: Progress::new(),
             bulk: false,
+            bulk_fallback: false,
+            bulk_timeout: Duration::from_secs(600),
+            split: None,
         }
     }
 
-    /// Reads through Bulk API 2.0 rather than REST query pages.
-    pub fn with_bulk(mut self, bulk: bool) -> Self {
+    /// Reads REST pages through these split queries (a field list too long for one request).
+    pub fn with_split(mut self, split: Option<SplitQueries>) -> Self {
+        self.split = split;
+        self
+    }
+
+    /// Reads through Bulk API 2.0 rather than REST query pages; with `fallback`, REST pages
+    /// when the job fails, is refused or takes longer than `timeout`.
+    pub fn with_bulk(mut self, bulk: bool, fallback: bool, timeout: Duration) -> Self {
         self.bulk = bulk;
+        self.bulk_fallback = fallback;
+        self.bulk_timeout = timeout;
         self
     }
 
@@ -106,15 +124,20 @@ impl RecordStream {
     }
 
     /// Starts over from the first page (a rescan), possibly with another SOQL.
-    pub fn restart(&mut self, soql: Option<String>) {
+    pub fn restart(&mut self, soql: Option<String>, split: Option<SplitQueries>) {
         self.finish();
         self.soql = soql;
+        self.split = split;
         self.page = None;
         self.started = false;
     }
 
     pub fn soql(&self) -> Option<&str> {
         self.soql.as_deref()
+    }
+
+    pub fn split(&self) -> Option<&SplitQueries> {
+        self.split.as_ref()
     }
 
     /// The next record (a page and its position in it), waiting for the next page when the
@@ -140,7 +163,10 @@ impl RecordStream {
                     soql,
                     all_rows: self.all_rows,
                     bulk: self.bulk,
+                    bulk_fallback: self.bulk_fallback,
+                    bulk_timeout: self.bulk_timeout,
                     object: self.object.clone(),
+                    split: self.split.clone(),
                 };
                 self.prefetch = Some(Prefetch::start(client, source, self.shape.clone())?);
             }
