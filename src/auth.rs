@@ -222,9 +222,20 @@ pub fn login(
         url: url.clone(),
         reason: describe_transport_error(&e),
     })?;
+    token_answer(login_url, &url, status, &body)
+}
+
+/// The session a token endpoint's answer (`status`, `body`, from `url`) grants, or the
+/// authentication error it reports.
+pub(crate) fn token_answer(
+    login_url: &str,
+    url: &str,
+    status: reqwest::StatusCode,
+    body: &str,
+) -> SfResult<Session> {
     if status.is_success() {
-        let token: TokenResponse = serde_json::from_str(&body).map_err(|_| SfError::Protocol {
-            url: url.clone(),
+        let token: TokenResponse = serde_json::from_str(body).map_err(|_| SfError::Protocol {
+            url: url.to_string(),
             reason: "the token response has no access_token/instance_url".into(),
         })?;
         Ok(Session {
@@ -232,7 +243,7 @@ pub fn login(
             instance_url: token.instance_url.trim_end_matches('/').to_string(),
         })
     } else {
-        let parsed: Option<TokenError> = serde_json::from_str(&body).ok();
+        let parsed: Option<TokenError> = serde_json::from_str(body).ok();
         let (error, description) = match parsed {
             Some(e) => (e.error, e.error_description),
             None => (

@@ -101,7 +101,7 @@ impl SfError {
         }
     }
 
-    fn sqlstate(&self) -> PgSqlErrorCode {
+    pub(crate) fn sqlstate(&self) -> PgSqlErrorCode {
         use PgSqlErrorCode::*;
         match self {
             SfError::InvalidOption { .. } => ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE,

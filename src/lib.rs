@@ -19,6 +19,9 @@ pub mod settings;
 pub mod soql;
 pub mod types;
 
+#[cfg(test)]
+mod fixture_replay;
+
 pub use error::SfError;
 
 pg_module_magic!();
