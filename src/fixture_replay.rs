@@ -1003,3 +1003,126 @@ fn bulk_1_result_csvs_decode_with_empty_as_null() {
         );
     }
 }
+
+#[test]
+fn restforce_query_pages_decode_every_kind_of_value() {
+    let Some(dir) = fixtures("restforce_query_pages_decode_every_kind_of_value") else {
+        return;
+    };
+    let shape = RowShape::new([
+        "Checkbox_Label",
+        "Text_Label",
+        "Date_Label",
+        "DateTime_Label",
+        "Picklist_Multiselect_Label",
+        "ParentWhizbang__r.Name",
+        "ParentWhizbang__r.Text_Label",
+        "Whizbangs__r",
+    ]);
+    let body = text(&dir, "restforce/sobject__query_success_response.json");
+    let parsed: Value = serde_json::from_str(&body).unwrap();
+    let page = Page::Rest(rest(&shape, body.as_bytes()).records);
+    assert_eq!(
+        row(&page, 0, 8),
+        [
+            Field::Bool(false),
+            Field::Text("Hi there!"),
+            Field::Text("2010-01-01"),
+            Field::Text("2011-07-07T00:37:00.000+0000"),
+            Field::Text("four;six"),
+            Field::Text("Parent Whizbang"),
+            Field::Text("Hello"),
+            Field::Json(&parsed["records"][0]["Whizbangs__r"]),
+        ]
+    );
+    assert_eq!(parse_date_days("2010-01-01"), Ok(3_653));
+    assert_eq!(
+        parse_datetime_micros("2011-07-07T00:37:00.000+0000"),
+        Ok(363_314_220_000_000)
+    );
+
+    // Paging: the first page names the next, the last does not.
+    let shape = RowShape::new(["Text_Label"]);
+    let first = text(
+        &dir,
+        "restforce/sobject__query_paginated_first_page_response.json",
+    );
+    let first = rest(&shape, first.as_bytes());
+    assert_eq!((first.total_size, first.done), (2, false));
+    assert_eq!(
+        first.next_records_url.as_deref(),
+        Some("/services/data/v26.0/query/01gD")
+    );
+    assert_eq!(
+        Page::Rest(first.records).field(0, 0),
+        Field::Text("First Page")
+    );
+    let last = text(
+        &dir,
+        "restforce/sobject__query_paginated_last_page_response.json",
+    );
+    let last = rest(&shape, last.as_bytes());
+    assert_eq!((last.total_size, last.done), (2, true));
+    assert_eq!(last.next_records_url, None);
+    assert_eq!(
+        Page::Rest(last.records).field(0, 0),
+        Field::Text("Last Page")
+    );
+
+    // Aggregate results: numbers keep the text sent (300.0), which integers accept.
+    let shape = RowShape::new(["CampaignId", "expr0"]);
+    let body = text(
+        &dir,
+        "restforce/sobject__query_aggregate_success_response.json",
+    );
+    let page = Page::Rest(rest(&shape, body.as_bytes()).records);
+    assert_eq!(page.len(), 3);
+    assert_eq!(
+        row(&page, 0, 2),
+        [Field::Text("701E0000000JuFHIA0"), Field::Text("300.0")]
+    );
+    assert_eq!(row(&page, 2, 2), [Field::Null, Field::Text("400")]);
+    assert_eq!(parse_integer(page.field(0, 1)), Ok(300));
+    assert_eq!(parse_integer(page.field(2, 1)), Ok(400));
+}
+
+#[test]
+fn other_error_bodies_keep_their_code_or_fall_back_to_the_status() {
+    let Some(dir) = fixtures("other_error_bodies_keep_their_code_or_fall_back_to_the_status")
+    else {
+        return;
+    };
+    let search = text(&dir, "restforce/sobject__search_error_response.json");
+    let error = parse_api_error(400, search.as_bytes());
+    assert_eq!(
+        error.to_string(),
+        "Salesforce rejected the request (400 MALFORMED_SEARCH): No search term found. The search term must be enclosed in braces."
+    );
+    assert_eq!(error.sqlstate(), PgSqlErrorCode::ERRCODE_FDW_ERROR);
+    assert_eq!(error.hint(), None);
+
+    let write = text(&dir, "restforce/sobject__write_error_response.json");
+    match parse_api_error(400, write.as_bytes()) {
+        SfError::Api { code, message, .. } => {
+            assert_eq!(code, "INVALID_FIELD");
+            assert_eq!(message, "No such column 'foo' on sobject of type Bar");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // 300 Multiple Choices answers a list of URLs, no error objects: the status names it.
+    let choices = text(
+        &dir,
+        "restforce/sobject__upsert_multiple_error_response.json",
+    );
+    match parse_api_error(300, choices.as_bytes()) {
+        SfError::Api { code, message, .. } => {
+            assert_eq!(code, "HTTP_300");
+            assert_eq!(
+                message,
+                r#"["/services/data/v23.0/sobjects/Whizbang/foo","/services/data/v23.0/sobjects/Whizbang/bar"]"#
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
