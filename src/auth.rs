@@ -286,9 +286,20 @@ fn grant(
         url: url.clone(),
         reason: describe_transport_error(&e),
     })?;
+    token_answer(login_url, &url, status, &body)
+}
+
+/// The session a token endpoint's answer (`status`, `body`, from `url`) grants, with the new
+/// refresh token of a rotating app, or the authentication error it reports.
+pub(crate) fn token_answer(
+    login_url: &str,
+    url: &str,
+    status: reqwest::StatusCode,
+    body: &str,
+) -> SfResult<(Session, Option<String>)> {
     if status.is_success() {
-        let token: TokenResponse = serde_json::from_str(&body).map_err(|_| SfError::Protocol {
-            url: url.clone(),
+        let token: TokenResponse = serde_json::from_str(body).map_err(|_| SfError::Protocol {
+            url: url.to_string(),
             reason: "the token response has no access_token/instance_url".into(),
         })?;
         let session = Session {
@@ -297,7 +308,7 @@ fn grant(
         };
         Ok((session, token.refresh_token.filter(|t| !t.is_empty())))
     } else {
-        let parsed: Option<TokenError> = serde_json::from_str(&body).ok();
+        let parsed: Option<TokenError> = serde_json::from_str(body).ok();
         let (error, description) = match parsed {
             Some(e) => (e.error, e.error_description),
             None => (

@@ -413,7 +413,7 @@ fn parse_page(answer: &Answer, shape: &RowShape) -> SfResult<RestPage> {
 }
 
 /// Salesforce error bodies are `[{"message": ..., "errorCode": ...}]`.
-fn parse_api_error(status: u16, body: &[u8]) -> SfError {
+pub(crate) fn parse_api_error(status: u16, body: &[u8]) -> SfError {
     let parsed: Option<Vec<ApiError>> = serde_json::from_slice(body).ok();
     match parsed.and_then(|errors| errors.into_iter().next()) {
         Some(e) => SfError::Api {

@@ -118,7 +118,7 @@ impl SfError {
         matches!(self, SfError::Api { message, .. } if message.to_ascii_lowercase().contains("concurrent"))
     }
 
-    fn sqlstate(&self) -> PgSqlErrorCode {
+    pub(crate) fn sqlstate(&self) -> PgSqlErrorCode {
         use PgSqlErrorCode::*;
         match self {
             SfError::InvalidOption { .. } => ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE,

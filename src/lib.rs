@@ -20,6 +20,9 @@ pub mod soql;
 pub mod token_store;
 pub mod types;
 
+#[cfg(test)]
+mod fixture_replay;
+
 pub use error::SfError;
 
 pg_module_magic!();
