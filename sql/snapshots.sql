@@ -6,7 +6,8 @@
 -- called through dynamic SQL only when schedule()/unschedule() run.
 --
 -- Public API:
---   CALL salesforce_fdw.refresh(source regclass, target text, mode text DEFAULT 'incremental',
+--   CALL salesforce_fdw.refresh(source regclass, target text, mode text DEFAULT 'incremental'
+--        (or 'full', or 'formulas': re-read only Id and the formula columns),
 --        cursor text DEFAULT NULL, lookback interval DEFAULT NULL, wait boolean DEFAULT false,
 --        quiet boolean DEFAULT false)
 --   CALL salesforce_fdw.refresh_all(mode text DEFAULT 'incremental', quiet boolean DEFAULT false)
@@ -29,6 +30,8 @@ CREATE TABLE salesforce_fdw.snapshots (
     last_full_refresh         timestamptz,        -- when the last successful full run finished
     last_incremental_refresh  timestamptz,        -- same for incremental runs
     row_count                 bigint,
+    formula_columns           name[],             -- columns whose values change without the cursor moving
+    last_formula_refresh      timestamptz,        -- when mode 'formulas' last re-read them
     status                    text NOT NULL DEFAULT 'new'
                               CHECK (status IN ('new', 'running', 'succeeded', 'failed')),
     last_run_id               bigint,
@@ -192,6 +195,21 @@ BEGIN
 END
 $$;
 
+-- Columns of a source whose values can change while its SystemModstamp stays: formula fields
+-- (column option formula 'true', which IMPORT FOREIGN SCHEMA sets from describe) and amounts
+-- read through convertCurrency() (they follow the conversion rates).
+CREATE FUNCTION salesforce_fdw._formula_columns(source regclass) RETURNS name[]
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.array_agg(a.attname ORDER BY a.attnum)
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
+       AND EXISTS (SELECT FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o
+                    WHERE (o.option_name = 'formula'
+                           AND pg_catalog.lower(o.option_value) IN ('true', 'on', 'yes', '1'))
+                       OR (o.option_name = 'field'
+                           AND pg_catalog.lower(pg_catalog.btrim(o.option_value)) LIKE 'convertcurrency(%'))
+$$;
+
 -- Re-raises a caught error with its code, message, detail and hint.
 CREATE FUNCTION salesforce_fdw._reraise(code text, msg text, detail text, hint text) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -227,6 +245,54 @@ RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%I)', p_target, idcol);
     EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p_target, curcol);
+END
+$$;
+
+-- Mode 'formulas': reads Id and the formula columns of the live rows and updates the target's
+-- rows whose values differ. Returns (rows read, rows updated).
+CREATE FUNCTION salesforce_fdw._refresh_formulas(
+    snap salesforce_fdw.snapshots, p_source regclass, p_target text, tgt_oid oid, idcol name,
+    delcol name, formulas name[], added_cols text,
+    OUT rows_read bigint, OUT rows_updated bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    src text := salesforce_fdw._qualified(p_source);
+    sel text;
+    setlist text;
+    cmp_t text;
+    cmp_s text;
+BEGIN
+    IF snap.last_full_refresh IS NULL OR tgt_oid IS NULL THEN
+        RAISE EXCEPTION 'mode ''formulas'' needs a snapshot of "%": none has been made yet', p_target
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run a full refresh first: CALL salesforce_fdw.refresh(..., mode => ''full'').';
+    END IF;
+    IF snap.source IS DISTINCT FROM src OR added_cols IS NOT NULL THEN
+        RAISE EXCEPTION 'the snapshot "%" was made from another source or other columns', p_target
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run a full or incremental refresh first.';
+    END IF;
+    IF formulas IS NULL THEN
+        RAISE EXCEPTION 'foreign table % has no formula columns', src
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'IMPORT FOREIGN SCHEMA marks formula fields with the column option formula ''true''; convertCurrency() columns count too. ALTER FOREIGN TABLE ... ALTER COLUMN ... OPTIONS (ADD formula ''true'') marks one by hand.';
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o),
+           pg_catalog.string_agg(pg_catalog.format('%I = s.%I', c, c), ', ' ORDER BY o),
+           pg_catalog.string_agg(pg_catalog.format('t.%I', c), ', ' ORDER BY o),
+           pg_catalog.string_agg(pg_catalog.format('s.%I', c), ', ' ORDER BY o)
+      INTO sel, setlist, cmp_t, cmp_s
+      FROM pg_catalog.unnest(formulas) WITH ORDINALITY AS u(c, o);
+    PERFORM salesforce_fdw._drop_staging();
+    EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %I, %s FROM %s%s',
+                              idcol, sel, src, CASE WHEN delcol IS NOT NULL
+                                                    THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
+    GET DIAGNOSTICS rows_read = ROW_COUNT;
+    EXECUTE pg_catalog.format(
+        'UPDATE %s t SET %s FROM pg_temp.salesforce_fdw_refresh_rows s WHERE t.%I = s.%I AND ROW(%s) IS DISTINCT FROM ROW(%s)',
+        p_target, setlist, idcol, idcol, cmp_t, cmp_s);
+    GET DIAGNOSTICS rows_updated = ROW_COUNT;
+    PERFORM salesforce_fdw._drop_staging();
 END
 $$;
 
@@ -271,6 +337,7 @@ DECLARE
     added_cols text;
     direct boolean := false;
     created boolean := false;
+    formulas name[] := salesforce_fdw._formula_columns(p_source);
 BEGIN
     SELECT * INTO STRICT snap FROM salesforce_fdw.snapshots s WHERE s.target = p_target;
 
@@ -356,6 +423,28 @@ BEGIN
                       DETAIL = pg_catalog.format('Foreign table %s has no boolean column mapped to IsDeleted, so deletions cannot be read.', src),
                       HINT = pg_catalog.format('ALTER FOREIGN TABLE %s ADD COLUMN is_deleted boolean; or use mode => ''full''.', src);
         END IF;
+    END IF;
+
+    -- Formula columns only: Id and those columns are read (cheap), and changed values written.
+    IF mode = 'formulas' THEN
+        SELECT * INTO rows_read, rows_upserted
+          FROM salesforce_fdw._refresh_formulas(snap, p_source, p_target, tgt_oid, idcol, delcol,
+                                                formulas, added_cols);
+        mode := 'formulas';
+        rows_deleted := 0;
+        watermark := snap.watermark;
+        row_count := snap.row_count;
+        cursor_field := curfield;
+        UPDATE salesforce_fdw.snapshots s
+           SET formula_columns = formulas, last_formula_refresh = pg_catalog.clock_timestamp(),
+               status = 'succeeded'
+         WHERE s.target = p_target;
+        RETURN;
+    END IF;
+    IF mode = 'incremental' AND formulas IS NOT NULL AND NOT p_quiet THEN
+        RAISE NOTICE 'salesforce_fdw: formula column(s) % of % can change without % moving: this run does not re-read unchanged rows',
+                     pg_catalog.array_to_string(formulas, ', '), p_target, curfield
+            USING HINT = pg_catalog.format('CALL salesforce_fdw.refresh(%L, %L, mode => ''formulas'') re-reads them (Id and those columns only); a full refresh does too.', src, p_target);
     END IF;
 
     -- The target: created like the source (its primary key on id and the index on the cursor
@@ -514,7 +603,10 @@ BEGIN
            last_full_refresh = CASE WHEN mode = 'full' THEN pg_catalog.clock_timestamp() ELSE s.last_full_refresh END,
            last_incremental_refresh = CASE WHEN mode = 'incremental' THEN pg_catalog.clock_timestamp()
                                            ELSE s.last_incremental_refresh END,
-           row_count = _refresh_work.row_count, status = 'succeeded'
+           row_count = _refresh_work.row_count, formula_columns = formulas,
+           last_formula_refresh = CASE WHEN mode = 'full' THEN pg_catalog.clock_timestamp()
+                                       ELSE s.last_formula_refresh END,
+           status = 'succeeded'
      WHERE s.target = p_target;
 END
 $$;
@@ -552,9 +644,10 @@ BEGIN
 
     -- Before the run exists: arguments, the lock, the run row (not recorded when refused).
     BEGIN
-        IF p_mode IS NULL OR p_mode NOT IN ('full', 'incremental') THEN
+        IF p_mode IS NULL OR p_mode NOT IN ('full', 'incremental', 'formulas') THEN
             RAISE EXCEPTION 'invalid refresh mode "%"', p_mode
-                USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''full'' or ''incremental''.';
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Use ''full'', ''incremental'' or ''formulas'' (re-reads the formula columns only).';
         END IF;
         IF p_source IS NULL OR p_target IS NULL THEN
             RAISE EXCEPTION 'refresh needs a source and a target' USING ERRCODE = 'null_value_not_allowed';

@@ -166,8 +166,8 @@ pub fn login(
 ) -> SfResult<Session> {
     let AuthMethod::RefreshToken {
         client_id,
+        client_secret,
         refresh_token,
-        ..
     } = method
     else {
         return grant(http, login_url, method, None).map(|(session, _)| session);
@@ -184,8 +184,11 @@ pub fn login(
     let mut chain =
         token_store::LockedChain::lock(dir, &name, while_waiting).map_err(store_error)?;
     let stored = chain.read().map_err(store_error)?;
+    let credentials = token_store::credentials_digest(client_secret.as_deref());
     if let (Some(access_token), Some(instance_url)) = (&stored.access_token, &stored.instance_url) {
-        if failed_access_token != Some(access_token.as_str()) {
+        if failed_access_token != Some(access_token.as_str())
+            && stored.access_credentials.as_deref() == Some(credentials.as_str())
+        {
             return Ok(Session {
                 access_token: access_token.clone(),
                 instance_url: instance_url.clone(),
@@ -199,6 +202,7 @@ pub fn login(
             refresh_token: rotated.or(stored.refresh_token),
             access_token: Some(session.access_token.clone()),
             instance_url: Some(session.instance_url.clone()),
+            access_credentials: Some(credentials),
         })
         .map_err(store_error)?;
     Ok(session)

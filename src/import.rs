@@ -19,7 +19,7 @@ use crate::naming::snake_case;
 use crate::options::parse_bool;
 
 /// The options `IMPORT FOREIGN SCHEMA ... OPTIONS (...)` accepts.
-pub const IMPORT_OPTIONS: &[&str] = &["naming", "include_base64"];
+pub const IMPORT_OPTIONS: &[&str] = &["naming", "include_base64", "converted_currency"];
 
 /// Postgres truncates identifiers to NAMEDATALEN - 1 bytes; two long field names that differ
 /// only after that would otherwise become the same column.
@@ -40,6 +40,9 @@ pub struct ImportOptions {
     pub naming: Naming,
     /// base64 fields hold a URL to a blob, not the data, so they are left out unless asked for.
     pub include_base64: bool,
+    /// Beside each currency field of a multi-currency object, a `<name>_converted` column
+    /// reading `convertCurrency(<field>)`: the amount in the Salesforce user's currency.
+    pub converted_currency: bool,
 }
 
 /// Reads the options of `IMPORT FOREIGN SCHEMA ... OPTIONS (naming 'api', include_base64 'true')`.
@@ -66,6 +69,9 @@ pub fn parse_import_options(options: &HashMap<String, String>) -> SfResult<Impor
                 }
             }
             "include_base64" => parsed.include_base64 = parse_bool("include_base64", value)?,
+            "converted_currency" => {
+                parsed.converted_currency = parse_bool("converted_currency", value)?
+            }
             _ => {
                 return Err(SfError::UnknownOption {
                     option: name.clone(),
@@ -340,6 +346,9 @@ pub struct ImportColumn {
     pub pg_type: String,
     /// The `field` option: an API name or, for the type of a polymorphic reference, `What.Type`.
     pub field: String,
+    /// Its value can change without SystemModstamp moving (the `formula` column option):
+    /// formula fields and converted amounts.
+    pub formula: bool,
 }
 
 /// The Postgres column type for one describe field entry, or None when IMPORT leaves the field
@@ -389,11 +398,16 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
         .and_then(Value::as_array)
         .ok_or_else(|| malformed_describe(object, "no \"fields\" array"))?;
 
+    // A multi-currency org gives records their own currency: describe lists CurrencyIsoCode.
+    let multi_currency = fields
+        .iter()
+        .any(|f| f.get("name").and_then(Value::as_str) == Some("CurrencyIsoCode"));
     let mut wanted: Vec<WantedColumn> = Vec::new();
     for field in fields {
         let Some(pg_type) = pg_type(field, options) else {
             continue;
         };
+        let field_type = field.get("type").and_then(Value::as_str).unwrap_or("");
         let api_name = field
             .get("name")
             .and_then(Value::as_str)
@@ -404,7 +418,22 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
             pg_type,
             field: api_name.to_string(),
             is_real_field: true,
+            formula: is_formula(field),
         });
+        if options.converted_currency && multi_currency && field_type == "currency" {
+            let converted = match options.naming {
+                Naming::Snake => format!("{}_converted", snake_case(api_name)),
+                Naming::Api => format!("{api_name}_Converted"),
+            };
+            wanted.push(WantedColumn {
+                natural_name: truncate_identifier(&converted),
+                pg_type: "numeric".to_string(),
+                field: format!("convertCurrency({api_name})"),
+                is_real_field: false,
+                // Follows the conversion rates, which change without SystemModstamp moving.
+                formula: true,
+            });
+        }
         if let Some(relationship) = polymorphic_relationship(field) {
             let type_column = match options.naming {
                 Naming::Snake => format!("{}_type", snake_case(relationship)),
@@ -415,6 +444,7 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
                 pg_type: "text".to_string(),
                 field: format!("{relationship}.Type"),
                 is_real_field: false,
+                formula: false,
             });
         }
     }
@@ -428,8 +458,19 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
             name,
             pg_type: wanted.pg_type,
             field: wanted.field,
+            formula: wanted.formula,
         })
         .collect())
+}
+
+/// A formula field (describe `calculated` with a `calculatedFormula`): its value can change
+/// without the record's SystemModstamp moving (a parent or the date changed).
+fn is_formula(field: &Value) -> bool {
+    flag(field, "calculated")
+        && field
+            .get("calculatedFormula")
+            .and_then(Value::as_str)
+            .is_some_and(|f| !f.trim().is_empty())
 }
 
 /// A column before name collisions are resolved.
@@ -439,6 +480,7 @@ struct WantedColumn {
     field: String,
     /// A field of the describe, as opposed to the `_type` column of a polymorphic reference.
     is_real_field: bool,
+    formula: bool,
 }
 
 fn column_name(api_name: &str, naming: Naming) -> String {
@@ -553,10 +595,15 @@ pub fn foreign_table_sql_named(
         .iter()
         .map(|column| {
             format!(
-                "  {} {} OPTIONS (field {})",
+                "  {} {} OPTIONS (field {}{})",
                 quote_identifier(&column.name),
                 column.pg_type,
-                quote_literal(&column.field)
+                quote_literal(&column.field),
+                if column.formula {
+                    ", formula 'true'"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
@@ -667,7 +714,10 @@ mod tests {
                     .expect("column has a field option");
                 let field = field.trim_end_matches(',').strip_suffix(')').unwrap();
                 let (field, rest) = read_quoted(field, '\'');
-                assert!(rest.is_empty(), "trailing text after field in {line}");
+                assert!(
+                    rest.is_empty() || rest == ", formula 'true'",
+                    "trailing text after field in {line}"
+                );
                 (name, pg_type.to_string(), field)
             })
             .collect()
@@ -750,7 +800,7 @@ mod tests {
                 fields_seen += 1;
                 let api_name = field["name"].as_str().unwrap();
                 let salesforce_type = field["type"].as_str().unwrap();
-                let option = format!("OPTIONS (field '{api_name}')");
+                let option = format!("OPTIONS (field '{api_name}'");
                 let mapped: Vec<_> = parsed.iter().filter(|c| c.2 == api_name).collect();
                 if field["deprecatedAndHidden"].as_bool() == Some(true) {
                     assert!(mapped.is_empty(), "{file}: {api_name} is deprecated");
@@ -949,6 +999,46 @@ mod tests {
         ));
         assert!(sql.contains("\"ActivityDateTime\" timestamptz OPTIONS (field 'ActivityDateTime')"));
         assert!(sql.ends_with(") SERVER \"sf\" OPTIONS (object 'Event')"));
+    }
+
+    #[test]
+    fn formula_fields_are_marked_and_converted_amounts_added_on_request() {
+        let describe = json!({"name": "Invoice__c", "fields": [
+            {"name": "Id", "type": "id"},
+            {"name": "CurrencyIsoCode", "type": "picklist"},
+            {"name": "Total__c", "type": "currency"},
+            {"name": "Account_Name__c", "type": "string", "calculated": true,
+             "calculatedFormula": "Account__r.Name"},
+            {"name": "Rollup__c", "type": "double", "calculated": true, "calculatedFormula": null}
+        ]});
+        let plain = columns(&describe, &snake()).unwrap();
+        assert!(column(&plain, "account_name__c").formula);
+        assert!(!column(&plain, "rollup__c").formula);
+        assert!(!plain.iter().any(|c| c.name == "total__c_converted"));
+        let options = ImportOptions {
+            converted_currency: true,
+            ..snake()
+        };
+        let cols = columns(&describe, &options).unwrap();
+        let converted = column(&cols, "total__c_converted");
+        assert_eq!(converted.field, "convertCurrency(Total__c)");
+        assert_eq!(converted.pg_type, "numeric");
+        assert!(converted.formula);
+        let sql = foreign_table_sql_named(&describe, "invoice__c", "sf", &options).unwrap();
+        assert!(
+            sql.contains(
+                "\"account_name__c\" text OPTIONS (field 'Account_Name__c', formula 'true')"
+            ),
+            "{sql}"
+        );
+        // Without CurrencyIsoCode (a single-currency org) there is nothing to convert.
+        let single = json!({"name": "X", "fields": [{"name": "Total__c", "type": "currency"}]});
+        assert_eq!(columns(&single, &options).unwrap().len(), 1);
+        assert!(
+            parse_import_options(&[("converted_currency".to_string(), "yes".to_string())].into())
+                .unwrap()
+                .converted_currency
+        );
     }
 
     #[test]
@@ -1255,7 +1345,7 @@ mod tests {
         );
         assert_eq!(
             err.hint().unwrap(),
-            "Valid options here are: naming, include_base64."
+            "Valid options here are: naming, include_base64, converted_currency."
         );
         let err = parse_import_options(&options(&[("naming", "camel")])).unwrap_err();
         assert!(

@@ -93,7 +93,7 @@ const USER_MAPPING_OPTIONS: &[&str] = &[
     "instance_url",
 ];
 const TABLE_OPTIONS: &[&str] = &["object", "soql_where", "include_deleted", "bulk"];
-const COLUMN_OPTIONS: &[&str] = &["field"];
+const COLUMN_OPTIONS: &[&str] = &["field", "formula"];
 
 /// Options whose values must never leave the user mapping or appear in any message.
 pub const SECRET_OPTIONS: &[&str] = &[
@@ -155,15 +155,17 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
             }
         }
         "field" => {
-            if !value.is_empty() && value.split('.').all(is_api_name) {
+            let path = converted_currency_field(value).unwrap_or(value);
+            if !path.is_empty() && path.split('.').all(is_api_name) {
                 Ok(())
             } else {
                 Err(SfError::invalid_option(
                     name,
-                    format!("\"{value}\" is not a field API name or relationship path (e.g. StageName, Owner.Name, What.Type)"),
+                    format!("\"{value}\" is not a field API name or relationship path (e.g. StageName, Owner.Name, What.Type), or convertCurrency(<field>)"),
                 ))
             }
         }
+        "formula" => parse_bool(name, value).map(|_| ()),
         "soql_where" | "client_id" | "username" | "refresh_token" | "client_secret"
         | "access_token" | "private_key" => {
             if value.trim().is_empty() {
@@ -179,6 +181,18 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
         "bulk_timeout_ms" => parse_int_in(name, value, 100, 86_400_000).map(|_| ()),
         _ => Ok(()),
     }
+}
+
+/// The field of a `convertCurrency(Field)` column option (the amount in the Salesforce user's
+/// currency), if the option has that form.
+pub fn converted_currency_field(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let inner = value
+        .get(..16)
+        .filter(|head| head.eq_ignore_ascii_case("convertCurrency("))
+        .and(value.get(16..))?
+        .strip_suffix(')')?;
+    Some(inner.trim())
 }
 
 /// A Salesforce API name: a letter first, then letters, digits and underscores.
@@ -561,6 +575,31 @@ mod tests {
         assert_eq!(parse_api_version("Latest").unwrap(), "latest");
         assert!(parse_api_version("newest").is_err());
         assert_eq!(DEFAULT_API_VERSION, "v66.0");
+    }
+
+    #[test]
+    fn converted_currency_fields() {
+        assert_eq!(
+            converted_currency_field("convertCurrency(Amount)"),
+            Some("Amount")
+        );
+        assert_eq!(
+            converted_currency_field("CONVERTCURRENCY( Total__c )"),
+            Some("Total__c")
+        );
+        assert_eq!(converted_currency_field("Amount"), None);
+        assert!(validate(
+            OptionLevel::Column,
+            &opts(&[("field", "convertCurrency(Amount)")])
+        )
+        .is_ok());
+        assert!(validate(
+            OptionLevel::Column,
+            &opts(&[("field", "convertCurrency(Amount")])
+        )
+        .is_err());
+        assert!(validate(OptionLevel::Column, &opts(&[("formula", "true")])).is_ok());
+        assert!(validate(OptionLevel::Column, &opts(&[("formula", "maybe")])).is_err());
     }
 
     #[test]

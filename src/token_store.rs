@@ -34,6 +34,10 @@ pub struct StoredTokens {
     pub refresh_token: Option<String>,
     pub access_token: Option<String>,
     pub instance_url: Option<String>,
+    /// `credentials_digest` of the client secret the access token was obtained with: only a
+    /// mapping with the same secret may take it (a wrong secret must fail as it would alone).
+    #[serde(default)]
+    pub access_credentials: Option<String>,
 }
 
 impl std::fmt::Debug for StoredTokens {
@@ -52,14 +56,29 @@ pub struct LockedChain {
 
 /// The file name of a chain: no part of a secret, only a digest.
 pub fn chain_name(login_url: &str, client_id: &str, seed_refresh_token: &str) -> String {
+    format!(
+        "chain-{}.json",
+        &digest(&[login_url, client_id, seed_refresh_token])[..32]
+    )
+}
+
+/// A digest of the credentials that go with a refresh token (the client secret), to compare
+/// without keeping them.
+pub fn credentials_digest(client_secret: Option<&str>) -> String {
+    digest(&["client_secret", client_secret.unwrap_or("")])
+}
+
+fn digest(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
-    for part in [login_url, client_id, seed_refresh_token] {
+    for part in parts {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    let digest = hasher.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("chain-{}.json", &hex[..32])
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl LockedChain {
@@ -174,6 +193,7 @@ mod tests {
                     refresh_token: Some("r2".into()),
                     access_token: Some("a2".into()),
                     instance_url: Some("https://x".into()),
+                    access_credentials: Some(credentials_digest(Some("s"))),
                 })
                 .unwrap();
         }

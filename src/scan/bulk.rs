@@ -13,6 +13,9 @@ pub fn obstacle(plan: &ScanPlan, meta: &ObjectMeta) -> Option<String> {
     if !plan.order_by.is_empty() {
         return Some("the ORDER BY is sent to Salesforce".into());
     }
+    if let Some(item) = plan.fields.iter().find(|f| f.contains('(')) {
+        return Some(format!("it is not known to take {item}"));
+    }
     plan.fields.iter().find_map(|field| {
         let info = meta.field(field)?;
         matches!(

@@ -79,19 +79,29 @@ impl ScanPlan {
     ) -> SfResult<ScanPlan> {
         let mut fields: Vec<String> = Vec::new();
         let mut planned = Vec::new();
+        let mut converted = 0;
         for column in columns.iter().filter(|c| needed.contains(&c.attnum)) {
             let kind = column.kind.ok_or_else(|| SfError::UnsupportedColumnType {
                 column: column.name.clone(),
                 type_name: column.type_name.clone(),
             })?;
             let field = field_of(column);
-            if !fields.iter().any(|f| f.eq_ignore_ascii_case(&field)) {
-                fields.push(field.clone());
+            // convertCurrency(F) is selected under an alias, the key its value comes back as.
+            let (select_item, key) = match crate::options::converted_currency_field(&field) {
+                Some(inner) => {
+                    let alias = format!("cvt{}", converted);
+                    converted += 1;
+                    (format!("convertCurrency({inner}) {alias}"), alias)
+                }
+                None => (field.clone(), field),
+            };
+            if !fields.iter().any(|f| f.eq_ignore_ascii_case(&select_item)) {
+                fields.push(select_item);
             }
             planned.push(PlannedColumn {
                 attnum: column.attnum,
                 name: column.name.clone(),
-                field,
+                field: key,
                 kind,
                 typmod: column.typmod,
             });

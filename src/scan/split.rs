@@ -86,7 +86,7 @@ pub fn split(query: &SoqlQuery, column_fields: &[String]) -> Option<SplitQueries
                 .find_map(|(chunk, fields)| {
                     fields
                         .iter()
-                        .position(|f| f.eq_ignore_ascii_case(field))
+                        .position(|f| key_of(f).eq_ignore_ascii_case(field))
                         .map(|position| (chunk, position))
                 })
                 // Every planned field is in the SELECT list.
@@ -110,6 +110,12 @@ pub fn split(query: &SoqlQuery, column_fields: &[String]) -> Option<SplitQueries
         shapes,
         columns: Arc::new(columns),
     })
+}
+
+/// The key a SELECT item's value comes back under: its alias (`convertCurrency(Amount) cvt0`),
+/// else the field itself.
+fn key_of(select_item: &str) -> &str {
+    select_item.rsplit(' ').next().unwrap_or(select_item)
 }
 
 /// Puts records of the split queries together, page by page of the first query.

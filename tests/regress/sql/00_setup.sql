@@ -60,7 +60,7 @@ CREATE FOREIGN TABLE sf.opportunity (
   name text,
   description text,
   stage_name text,
-  amount numeric(18,2),
+  amount numeric,
   probability numeric,
   expected_revenue numeric,
   total_opportunity_quantity numeric,
