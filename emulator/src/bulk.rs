@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::ids;
 use crate::soql::compile::{compile, Plan};
-use crate::soql::eval::{execute, read};
+use crate::soql::eval::{execute, read_output};
 use crate::soql::lexer::{tokenize, Tok};
 use crate::soql::parser;
 use crate::store::Org;
@@ -263,6 +263,11 @@ fn write_cell(out: &mut Vec<u8>, v: &Value, scale: u32, org: &Org) {
             crate::value::write_decimal(out, *raw, scale);
             out.push(b'"');
         }
+        Value::Dec(raw, s) => {
+            out.push(b'"');
+            crate::value::write_decimal(out, *raw, *s as u32);
+            out.push(b'"');
+        }
         Value::Ref(r) => {
             let mut id = [0u8; 18];
             ids::encode_into(org.prefix(r.obj), r.row, &mut id);
@@ -282,7 +287,8 @@ pub fn render(org: &Org, plan: &Plan, query_all: bool, delim: u8, crlf: bool) ->
         if k > 0 {
             header.push(delim);
         }
-        write_cell(&mut header, &Value::str(&c.names.join(".")), 0, org);
+        let name = c.alias.clone().unwrap_or_else(|| c.names.join("."));
+        write_cell(&mut header, &Value::str(&name), 0, org);
     }
     header.extend_from_slice(eol);
     let mut body = Vec::with_capacity(rows.len() * (plan.columns.len() * 16 + 2));
@@ -295,7 +301,7 @@ pub fn render(org: &Org, plan: &Plan, query_all: bool, delim: u8, crlf: bool) ->
             if k > 0 {
                 body.push(delim);
             }
-            write_cell(&mut body, &read(org, root, c), c.scale, org);
+            write_cell(&mut body, &read_output(org, root, c), c.scale, org);
         }
         body.extend_from_slice(eol);
     }

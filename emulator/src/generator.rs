@@ -287,6 +287,7 @@ impl Sizes {
             "Task" => n(1000.0, 1),
             "Event" => n(500.0, 1),
             "Invoice__c" => n(500.0, 1),
+            "CurrencyType" => standard::CURRENCY_RATES.len(),
             _ => n(100.0, 1),
         }
     }
@@ -798,6 +799,10 @@ pub fn derive_opportunity(o: &ObjectMeta, values: &mut [Value], stage_changed: b
         (Some(Value::Num(a)), Some(Value::Num(p))) => {
             Value::Num((a as i128 * p as i128 / 100) as i64)
         }
+        // An amount with more decimals than the field's scale: exact product.
+        (Some(Value::Dec(a, s)), Some(Value::Num(p))) if s <= 16 => {
+            Value::Dec((a as i128 * p as i128) as i64, s + 2)
+        }
         _ => Value::Null,
     };
     if let Some(s) = values.get_mut(f("ExpectedRevenue")) {
@@ -1266,6 +1271,24 @@ fn gen_invoice(g: &mut Gen, i: usize) {
     }
 }
 
+fn gen_currency_type(g: &mut Gen, i: usize) {
+    let (code, rate, places) = standard::CURRENCY_RATES[i % standard::CURRENCY_RATES.len()];
+    let v = [
+        ("IsoCode", Value::str(code)),
+        ("ConversionRate", Value::Num(rate)),
+        ("DecimalPlaces", Value::Int(places)),
+        ("IsActive", Value::Bool(true)),
+        (
+            "IsCorporate",
+            Value::Bool(code == standard::CORPORATE_CURRENCY),
+        ),
+    ];
+    for (n, val) in v {
+        let f = g.f(n);
+        g.set(f, val);
+    }
+}
+
 /// Value for a field of an object loaded from a describe file (no object-specific rules).
 fn generic_value(g: &mut Gen, f: &FieldMeta, i: usize) -> Value {
     if f.ftype == FieldType::Boolean {
@@ -1344,6 +1367,7 @@ fn generate_table(schema: &Schema, counts: &Counts, obj_idx: usize, seed: u64) -
         "Task" => Some(gen_task),
         "Event" => Some(gen_event),
         "Invoice__c" => Some(gen_invoice),
+        "CurrencyType" => Some(gen_currency_type),
         _ => None,
     };
     let id_idx = obj.field_index("Id").unwrap_or(0);
@@ -1443,6 +1467,43 @@ fn post_pass(schema: &Schema, tables: &mut [Table]) {
     }
 }
 
+/// Real-org value shapes (SALESFORCE.md section 12), applied after generation with their own
+/// random streams so that every other generated value stays as it was.
+fn realism_pass(schema: &Schema, tables: &mut [Table], seed: u64) {
+    if let Some(opp) = schema.object_index("Opportunity") {
+        big_foreign_amounts(&schema.objects[opp], &mut tables[opp], seed);
+    }
+    // The demo user's currency is the corporate currency (convertCurrency converts to it).
+    if let Some(user) = schema.object_index("User") {
+        let cur = schema.objects[user].field_index("CurrencyIsoCode");
+        if let (Some(c), Some(row)) = (cur, tables[user].rows.first_mut()) {
+            row.values[c] = Value::str(standard::CORPORATE_CURRENCY);
+        }
+    }
+}
+
+/// Multi-currency: about one JPY deal in three gets an amount 150 times larger (a realistic
+/// yen amount such as 900,000 JPY ≈ 6,000 USD, up to 75,000,000 JPY), so that the raw and
+/// the converted order of `Amount` differ visibly. ExpectedRevenue follows.
+fn big_foreign_amounts(o: &ObjectMeta, t: &mut Table, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(object_seed(seed, "realism:jpy-amounts"));
+    let (Some(amount), Some(cur)) = (o.field_index("Amount"), o.field_index("CurrencyIsoCode"))
+    else {
+        return;
+    };
+    for row in &mut t.rows {
+        let pick = rng.random_range(0..3) == 0;
+        if !pick || row.values[cur].as_str() != Some("JPY") {
+            continue;
+        }
+        if let Value::Num(a) = row.values[amount] {
+            // Whole yen: JPY has no decimal places.
+            row.values[amount] = Value::Num(a / 100 * 150 * 100);
+            derive_opportunity(o, &mut row.values, false);
+        }
+    }
+}
+
 /// Generates the whole org. Tables are generated on up to two threads.
 pub fn generate(schema: Schema, seed: u64, sizes: Sizes) -> Org {
     let counts = Counts {
@@ -1486,6 +1547,7 @@ pub fn generate(schema: Schema, seed: u64, sizes: Sizes) -> Org {
         })
         .collect();
     post_pass(&schema, &mut tables);
+    realism_pass(&schema, &mut tables, seed);
     Org::new(schema, tables, max_ts)
 }
 

@@ -18,6 +18,9 @@ pub enum Value {
     Int(i64),
     /// Fixed-point number scaled by 10^scale of its field (double/currency/percent).
     Num(i64),
+    /// A number with its own scale (mantissa, scale): a stored value with more decimals than
+    /// the field's describe scale (SALESFORCE.md 12.2).
+    Dec(i64, u8),
     Str(Box<str>),
     /// Days since 1970-01-01.
     Date(i32),
@@ -156,6 +159,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value, scale: u32, schema: &Schema) {
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
         Value::Num(raw) => write_decimal(out, *raw, scale),
+        Value::Dec(raw, s) => write_decimal(out, *raw, *s as u32),
         Value::Str(s) => write_json_str(out, s),
         Value::Date(d) => {
             out.push(b'"');

@@ -1007,3 +1007,247 @@ fn bulk_query_rejections_abort_and_snapshot() {
     assert_eq!(again.status, 200);
     assert_eq!(String::from_utf8(again.body).unwrap(), csv);
 }
+
+// ---------------------------------------------------------------------------------------
+// Real-org behaviours (SALESFORCE.md section 12)
+
+fn rate_of(code: &str) -> f64 {
+    match code {
+        "USD" => 1.0,
+        "EUR" => 0.92,
+        "GBP" => 0.79,
+        "JPY" => 150.0,
+        "CAD" => 1.36,
+        "CHF" => 0.88,
+        other => panic!("unexpected currency {other}"),
+    }
+}
+
+fn records(r: &Reply) -> Vec<Value> {
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["records"].as_array().unwrap().clone()
+}
+
+#[test]
+fn multi_currency() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let ct = records(&s.query(
+        &t,
+        "query",
+        "SELECT IsoCode, ConversionRate, DecimalPlaces, IsActive, IsCorporate, CreatedDate, LastModifiedDate, SystemModstamp FROM CurrencyType ORDER BY IsoCode",
+        &[],
+    ));
+    let codes: Vec<&str> = ct.iter().map(|r| r["IsoCode"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["CAD", "CHF", "EUR", "GBP", "JPY", "USD"]);
+    for r in &ct {
+        let code = r["IsoCode"].as_str().unwrap();
+        assert_eq!(r["ConversionRate"].as_f64().unwrap(), rate_of(code));
+        assert_eq!(r["IsCorporate"], code == "USD");
+        assert_eq!(r["IsActive"], true);
+        assert_eq!(r["DecimalPlaces"], if code == "JPY" { 0 } else { 2 });
+    }
+    let body = String::from_utf8(
+        s.query(
+            &t,
+            "query",
+            "SELECT ConversionRate FROM CurrencyType WHERE IsoCode = 'USD'",
+            &[],
+        )
+        .body,
+    )
+    .unwrap();
+    assert!(body.contains("\"ConversionRate\":1.0"), "{body}");
+    // Describe of multi-currency objects has CurrencyIsoCode; CurrencyType is described.
+    for obj in ["Opportunity", "Account", "Invoice__c"] {
+        let d = s
+            .get(
+                &t,
+                &format!("/services/data/v62.0/sobjects/{obj}/describe"),
+                &[],
+            )
+            .json();
+        assert!(d["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "CurrencyIsoCode" && f["type"] == "picklist"));
+    }
+    let d = s
+        .get(
+            &t,
+            "/services/data/v62.0/sobjects/CurrencyType/describe",
+            &[],
+        )
+        .json();
+    let rate = d["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "ConversionRate")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            rate["type"].clone(),
+            rate["precision"].clone(),
+            rate["scale"].clone()
+        ),
+        ("double".into(), 18.into(), 9.into())
+    );
+
+    // ORDER BY a currency field sorts by the converted value.
+    let all = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount != null ORDER BY Amount",
+        &[],
+    ));
+    let conv =
+        |r: &Value| r["Amount"].as_f64().unwrap() / rate_of(r["CurrencyIsoCode"].as_str().unwrap());
+    let converted: Vec<f64> = all.iter().map(conv).collect();
+    assert!(converted.windows(2).all(|w| w[0] <= w[1] * (1.0 + 1e-12)));
+    let raw: Vec<f64> = all.iter().map(|r| r["Amount"].as_f64().unwrap()).collect();
+    assert!(
+        !raw.windows(2).all(|w| w[0] <= w[1]),
+        "raw order must differ"
+    );
+    let big_jpy: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["CurrencyIsoCode"] == "JPY" && r["Amount"].as_f64().unwrap() >= 900_000.0)
+        .collect();
+    assert!(big_jpy.len() >= 5, "{}", big_jpy.len());
+    let desc = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount != null ORDER BY Amount DESC LIMIT 50",
+        &[],
+    ));
+    assert!(desc
+        .iter()
+        .map(conv)
+        .collect::<Vec<_>>()
+        .windows(2)
+        .all(|w| w[0] >= w[1]));
+
+    // WHERE without an ISO code compares the raw number, with one the converted value.
+    let raw_n = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount FROM Opportunity WHERE Amount > 5000",
+        &[],
+    ))
+    .len();
+    assert_eq!(raw_n, raw.iter().filter(|a| **a > 5000.0).count());
+    let usd = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount > USD5000",
+        &[],
+    ));
+    assert_eq!(usd.len(), converted.iter().filter(|a| **a > 5000.0).count());
+    assert!(usd.iter().all(|r| conv(r) > 5000.0));
+    assert_ne!(usd.len(), raw_n);
+    // EUR100.5 compares the value converted into EUR.
+    let eur = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount < EUR100000.5",
+        &[],
+    ));
+    assert_eq!(
+        eur.len(),
+        converted.iter().filter(|a| **a * 0.92 < 100000.5).count()
+    );
+    let jpy = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Opportunity WHERE Amount >= JPY900000 AND CurrencyIsoCode = 'JPY'",
+        &[],
+    ));
+    assert_eq!(
+        jpy.len(),
+        all.iter()
+            .filter(|r| r["CurrencyIsoCode"] == "JPY" && r["Amount"].as_f64().unwrap() >= 900000.0)
+            .count()
+    );
+
+    // Errors: mixed IN, unknown ISO code, convertCurrency outside SELECT.
+    for (q, code) in [
+        (
+            "SELECT Id FROM Opportunity WHERE Amount IN (USD100, 200)",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT Id FROM Opportunity WHERE Amount > XYZ100",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT Id FROM Opportunity WHERE convertCurrency(Amount) > 100",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT Id FROM Opportunity ORDER BY convertCurrency(Amount)",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT convertCurrency(Name) FROM Opportunity",
+            "INVALID_FIELD",
+        ),
+        (
+            "SELECT Id FROM Opportunity WHERE Probability > USD5",
+            "INVALID_FIELD",
+        ),
+    ] {
+        let e = s.query(&t, "query", q, &[]);
+        assert_eq!(e.status, 400, "{q}");
+        assert_eq!(e.json()[0]["errorCode"], code, "{q}: {}", e.json());
+    }
+    assert_eq!(
+        s.query(
+            &t,
+            "query",
+            "SELECT Id FROM Opportunity WHERE Amount IN (USD100, EUR200)",
+            &[]
+        )
+        .status,
+        200
+    );
+
+    // convertCurrency: key is the field name unless aliased; value in USD.
+    // A plain field cannot be aliased.
+    let e = s.query(
+        &t,
+        "query",
+        "SELECT Amount usd_amount FROM Opportunity",
+        &[],
+    );
+    assert_eq!(e.status, 400);
+    let c = s.query(
+        &t,
+        "query",
+        "SELECT Id, CurrencyIsoCode, convertCurrency(Amount) FROM Opportunity WHERE CurrencyIsoCode = 'JPY' AND Amount > 900000 ORDER BY Amount LIMIT 5",
+        &[],
+    );
+    for r in records(&c) {
+        let id = r["Id"].as_str().unwrap();
+        let one = records(&s.query(
+            &t,
+            "query",
+            &format!("SELECT Amount FROM Opportunity WHERE Id = '{id}'"),
+            &[],
+        ));
+        let want = (one[0]["Amount"].as_f64().unwrap() / 150.0 * 100.0).round() / 100.0;
+        assert!((r["Amount"].as_f64().unwrap() - want).abs() < 0.005, "{r}");
+    }
+    let a = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, convertCurrency(Amount) usd FROM Opportunity WHERE CurrencyIsoCode = 'EUR' AND Amount != null LIMIT 3",
+        &[],
+    ));
+    for r in a {
+        let want = r["Amount"].as_f64().unwrap() / 0.92;
+        assert!((r["usd"].as_f64().unwrap() - want).abs() < 0.006, "{r}");
+    }
+}

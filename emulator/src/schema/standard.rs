@@ -18,6 +18,26 @@ pub const STAGES: &[(&str, i64, bool, bool, &str)] = &[
 ];
 
 pub const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "JPY", "CAD", "CHF"];
+/// The corporate currency (conversion rate 1).
+pub const CORPORATE_CURRENCY: &str = "USD";
+/// `CurrencyType` rows: (IsoCode, ConversionRate × 10^9, DecimalPlaces). Rates are units of
+/// the currency per 1 unit of the corporate currency, as in Salesforce.
+pub const CURRENCY_RATES: &[(&str, i64, i64)] = &[
+    ("USD", 1_000_000_000, 2),
+    ("EUR", 920_000_000, 2),
+    ("GBP", 790_000_000, 2),
+    ("JPY", 150_000_000_000, 0),
+    ("CAD", 1_360_000_000, 2),
+    ("CHF", 880_000_000, 2),
+];
+
+/// Conversion rate (× 10^9) of an active currency, by ISO code (case-insensitive).
+pub fn currency_rate(code: &str) -> Option<i64> {
+    CURRENCY_RATES
+        .iter()
+        .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
+        .map(|(_, r, _)| *r)
+}
 pub const INDUSTRIES: &[&str] = &[
     "Agriculture",
     "Apparel",
@@ -618,6 +638,30 @@ fn account_change_event() -> ObjectMeta {
     .not_queryable()
 }
 
+fn currency_type() -> ObjectMeta {
+    let mut f = vec![
+        id("Currency Type ID"),
+        F::new("IsoCode", "Currency ISO Code", T::Picklist)
+            .len(3)
+            .picklist(CURRENCIES)
+            .required()
+            .create_only()
+            .restricted(),
+        F::new("ConversionRate", "Conversion Rate", T::Double)
+            .num(18, 9)
+            .required(),
+        F::new("DecimalPlaces", "Decimal Places", T::Int)
+            .digits(9)
+            .required(),
+        F::new("IsActive", "Active", T::Boolean),
+        F::new("IsCorporate", "Corporate", T::Boolean).readonly(),
+    ];
+    f.extend(audit());
+    let mut o = ObjectMeta::new("CurrencyType", "Currency Type", "Currency Types", "02s", f);
+    o.createable = false;
+    o
+}
+
 /// The built-in org schema.
 pub fn standard_schema() -> Schema {
     Schema::new(vec![
@@ -630,5 +674,6 @@ pub fn standard_schema() -> Schema {
         event(),
         invoice(),
         account_change_event(),
+        currency_type(),
     ])
 }
