@@ -1473,11 +1473,61 @@ fn realism_pass(schema: &Schema, tables: &mut [Table], seed: u64) {
     if let Some(opp) = schema.object_index("Opportunity") {
         big_foreign_amounts(&schema.objects[opp], &mut tables[opp], seed);
     }
+    for name in ["Opportunity", "Invoice__c", "Account", "Lead"] {
+        if let Some(i) = schema.object_index(name) {
+            extra_decimals(&schema.objects[i], &mut tables[i], seed);
+        }
+    }
     // The demo user's currency is the corporate currency (convertCurrency converts to it).
     if let Some(user) = schema.object_index("User") {
         let cur = schema.objects[user].field_index("CurrencyIsoCode");
         if let (Some(c), Some(row)) = (cur, tables[user].rows.first_mut()) {
             row.values[c] = Value::str(standard::CORPORATE_CURRENCY);
+        }
+    }
+}
+
+/// Decimals beyond the field's scale (SALESFORCE.md 12.2): in about one record in 40, one
+/// currency/percent/double field (not a compound part, not read-only) keeps 1-2 more decimals
+/// than describe's `scale`, within the field's precision (e.g. Amount 237.631 with scale 2).
+fn extra_decimals(o: &ObjectMeta, t: &mut Table, seed: u64) {
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(object_seed(seed, &format!("realism:decimals:{}", o.name)));
+    let fields: Vec<usize> = o
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.ftype.is_decimal() && f.compound_field_name.is_none() && f.updateable)
+        .map(|(i, _)| i)
+        .collect();
+    if fields.is_empty() {
+        return;
+    }
+    for row in &mut t.rows {
+        if rng.random_range(0..40) != 0 {
+            continue;
+        }
+        let f = fields[rng.random_range(0..fields.len())];
+        let k: u32 = rng.random_range(1..=2);
+        let mut extra = rng.random_range(1..POW10[k as usize]);
+        if extra % 10 == 0 {
+            extra += 1;
+        }
+        let meta = &o.fields[f];
+        let Value::Num(raw) = row.values[f] else {
+            continue;
+        };
+        let scale = meta.scale + k;
+        let int_digits = (raw.unsigned_abs() / POW10[meta.scale as usize] as u64)
+            .checked_ilog10()
+            .map_or(1, |d| d + 1);
+        if int_digits + scale > meta.precision || scale > 18 {
+            continue;
+        }
+        let v = raw * POW10[k as usize] + raw.signum().max(0) * extra - (raw < 0) as i64 * extra;
+        row.values[f] = Value::Dec(v, scale as u8);
+        if meta.name == "Amount" {
+            derive_opportunity(o, &mut row.values, false);
         }
     }
 }

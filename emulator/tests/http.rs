@@ -860,7 +860,17 @@ fn bulk_query_job_lifecycle() {
         .iter()
         .map(|v| rest_to_csv(v))
         .collect();
-        assert_eq!(row, &expect);
+        // Numbers: the same value (serde_json re-prints `1.76577E7` as `17657700.0`).
+        let same = |a: &String, b: &String| {
+            a == b
+                || a.parse::<f64>()
+                    .ok()
+                    .is_some_and(|x| b.parse::<f64>().ok() == Some(x))
+        };
+        assert!(
+            row.iter().zip(&expect).all(|(a, b)| same(a, b)),
+            "{row:?} vs {expect:?}"
+        );
     }
     // Locators are stable: re-fetching the first page gives the same bytes.
     let a = bulk_call(&s, &t, "GET", &format!("/{id}/results?maxRecords=300"), "");
@@ -1250,4 +1260,117 @@ fn multi_currency() {
         let want = r["Amount"].as_f64().unwrap() / 0.92;
         assert!((r["usd"].as_f64().unwrap() - want).abs() < 0.006, "{r}");
     }
+}
+
+/// The raw JSON texts of every `"key":<number>` in a response body.
+fn raw_numbers(body: &[u8], key: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(body);
+    let pat = format!("\"{key}\":");
+    text.match_indices(&pat)
+        .map(|(i, _)| {
+            text[i + pat.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || "-.E".contains(*c))
+                .collect::<String>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn bulk_csv(s: &Server, t: &str, soql: &str) -> String {
+    let job = create_job(s, t, soql).json();
+    let id = job["id"].as_str().unwrap().to_string();
+    wait_complete(s, t, &id);
+    let r = bulk_call(s, t, "GET", &format!("/{id}/results"), "");
+    assert_eq!(r.status, 200);
+    String::from_utf8(r.body).unwrap()
+}
+
+#[test]
+fn decimals_beyond_scale_and_exponent_numbers() {
+    let s = spawn(Config {
+        bulk_delay_ms: 0,
+        ..Config::default()
+    });
+    let t = s.token();
+    let q = "SELECT Id, Amount FROM Opportunity ORDER BY Id";
+    let rest = s.query(&t, "query", q, &[]);
+    let amounts = raw_numbers(&rest.body, "Amount");
+    let decimals = |v: &str| v.split_once('.').map_or(0, |(_, f)| f.len());
+    let long: Vec<&String> = amounts
+        .iter()
+        .filter(|a| !a.contains('E') && decimals(a) > 2)
+        .collect();
+    assert!(long.len() >= 2, "{long:?}");
+    assert!(long.iter().all(|a| decimals(a) <= 4), "{long:?}");
+    // Exponent form for magnitudes >= 1e7 (yen-sized deals).
+    let big: Vec<&String> = amounts.iter().filter(|a| a.contains('E')).collect();
+    assert!(!big.is_empty());
+    for b in &big {
+        let (m, e) = b.split_once('E').unwrap();
+        assert!(m.contains('.') && e.parse::<u32>().unwrap() >= 7, "{b}");
+        assert!(m
+            .trim_start_matches('-')
+            .starts_with(|c: char| ('1'..='9').contains(&c)));
+    }
+    // Bulk CSV carries exactly the same texts.
+    let csv = bulk_csv(&s, &t, q);
+    let cells: Vec<String> = parse_csv(&csv)[1..].iter().map(|r| r[1].clone()).collect();
+    let rest_texts: Vec<String> = records(&rest)
+        .iter()
+        .zip(
+            String::from_utf8_lossy(&rest.body)
+                .split("\"attributes\"")
+                .skip(1),
+        )
+        .map(|(r, chunk)| {
+            if r["Amount"].is_null() {
+                String::new()
+            } else {
+                raw_numbers(chunk.as_bytes(), "Amount")[0].clone()
+            }
+        })
+        .collect();
+    assert_eq!(cells, rest_texts);
+    // Equality on a value with extra decimals is exact.
+    let v = long[0];
+    let hit = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM Opportunity WHERE Amount = {v}"),
+        &[],
+    ));
+    assert_eq!(hit.len(), 1);
+    let rounded = &v[..v.find('.').unwrap() + 3];
+    let miss = s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM Opportunity WHERE Amount = {rounded} AND Amount = {v}"),
+        &[],
+    );
+    assert_eq!(records(&miss).len(), 0);
+    // Account.AnnualRevenue (scale 0) in the millions and more: 1.0E7 style.
+    let acc = s.query(&t, "query", "SELECT Id, AnnualRevenue FROM Account", &[]);
+    let rev = raw_numbers(&acc.body, "AnnualRevenue");
+    assert!(rev.iter().any(|r| r.contains('E')), "{rev:?}");
+    assert!(rev
+        .iter()
+        .filter(|r| !r.contains('E'))
+        .all(|r| r.parse::<f64>().unwrap() < 1e7));
+    let csv = bulk_csv(&s, &t, "SELECT Id, AnnualRevenue FROM Account");
+    assert!(csv.contains("E7\"") || csv.contains("E8\""));
+    // Filters still see the exact value.
+    let n = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Account WHERE AnnualRevenue >= 10000000",
+        &[],
+    ))
+    .len();
+    assert_eq!(
+        n,
+        rev.iter()
+            .filter(|r| r.parse::<f64>().unwrap() >= 1e7)
+            .count()
+    );
 }
