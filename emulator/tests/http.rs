@@ -1374,3 +1374,46 @@ fn decimals_beyond_scale_and_exponent_numbers() {
             .count()
     );
 }
+
+#[test]
+fn request_head_limit() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let soql = |n: usize| {
+        let mut q = String::from("SELECT Id FROM Account WHERE Name IN ('x'");
+        // n = length of the percent-encoded query in the request line.
+        while enc(&q).len() < n - 120 {
+            q.push_str(",'abcdefghijklmnopqrstuvwxyz'");
+        }
+        q + ")"
+    };
+    // ~16,000 bytes of request line: served normally.
+    let r = s.query(&t, "query", &soql(16_000), &[]);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // ~17,000 bytes of request line: 414 with an HTML body, logged.
+    let r = s.query(&t, "query", &soql(17_000), &[]);
+    assert_eq!(r.status, 414);
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(body.starts_with("<html><head><title>414"), "{body}");
+    // Headers: 16,000 bytes pass, 17,000 bytes get 431.
+    let pad = |n: usize| "a".repeat(n);
+    let ok = pad(16_000 - 300);
+    let r = s.get(&t, "/services/data/v62.0/limits", &[("X-Pad", &ok)]);
+    assert_eq!(r.status, 200);
+    let big = pad(17_000);
+    let r = s.get(&t, "/services/data/v62.0/limits", &[("X-Pad", &big)]);
+    assert_eq!(r.status, 431);
+    assert!(String::from_utf8_lossy(&r.body).contains("431 Request Header Fields Too Large"));
+    let log = s.call("GET", "/__emulator/requests", &[], "").json();
+    let statuses: Vec<u64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&414) && statuses.contains(&431),
+        "{statuses:?}"
+    );
+}
