@@ -1288,10 +1288,7 @@ fn bulk_csv(s: &Server, t: &str, soql: &str) -> String {
 
 #[test]
 fn decimals_beyond_scale_and_exponent_numbers() {
-    let s = spawn(Config {
-        bulk_delay_ms: 0,
-        ..Config::default()
-    });
+    let s = spawn(Config::default());
     let t = s.token();
     let q = "SELECT Id, Amount FROM Opportunity ORDER BY Id";
     let rest = s.query(&t, "query", q, &[]);
