@@ -65,6 +65,9 @@ pub struct Config {
     /// Bulk API 2.0 query jobs: time from creation to JobComplete (ms).
     #[arg(long, default_value_t = 300)]
     pub bulk_delay_ms: u64,
+    /// Adds the custom object Wide__c with this many custom fields (0 = no such object).
+    #[arg(long, default_value_t = 0)]
+    pub wide_object_fields: usize,
 }
 
 impl Config {
@@ -99,6 +102,7 @@ impl Default for Config {
             expire_sessions_every: 0,
             fault_seed: 0,
             bulk_delay_ms: 300,
+            wide_object_fields: 0,
         }
     }
 }

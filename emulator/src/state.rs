@@ -46,6 +46,9 @@ pub struct AppState {
 /// the built-in definition).
 pub fn build_schema(cfg: &Config) -> Result<Schema, String> {
     let mut objects = standard_schema().objects;
+    if cfg.wide_object_fields > 0 {
+        objects.push(crate::schema::standard::wide_object(cfg.wide_object_fields));
+    }
     if let Some(dir) = &cfg.describe_dir {
         let entries =
             std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;

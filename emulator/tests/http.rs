@@ -1414,3 +1414,74 @@ fn request_head_limit() {
         "{statuses:?}"
     );
 }
+
+#[test]
+fn wide_object_and_small_pages() {
+    let s = spawn(Config {
+        wide_object_fields: 500,
+        scale: 20.0,
+        ..Config::default()
+    });
+    let t = s.token();
+    let d = s
+        .get(&t, "/services/data/v62.0/sobjects/Wide__c/describe", &[])
+        .json();
+    let fields = d["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for n in [
+        "Id",
+        "Name",
+        "CreatedDate",
+        "LastModifiedDate",
+        "SystemModstamp",
+        "IsDeleted",
+        "OwnerId",
+        "CurrencyIsoCode",
+        "Field_0001__c",
+        "Field_0500__c",
+    ] {
+        assert!(names.contains(&n), "{n}");
+    }
+    let types: std::collections::BTreeSet<&str> = fields
+        .iter()
+        .filter(|f| f["name"].as_str().unwrap().starts_with("Field_"))
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), 7, "{types:?}");
+    // 500 selected fields: pages of max(200, 200000/500) = 400 records.
+    let list: Vec<String> = (1..=500).map(|i| format!("Field_{i:04}__c")).collect();
+    let soql = format!("SELECT Id, {} FROM Wide__c", list[..499].join(", "));
+    // Too long for a GET URI? 500 names ≈ 7.5 kB: fits.
+    let r = s.query(
+        &t,
+        "query",
+        &soql,
+        &[("Sforce-Query-Options", "batchSize=2000")],
+    );
+    assert_eq!(r.status, 200, "{}", r.status);
+    let v = r.json();
+    assert_eq!(v["totalSize"], 2000);
+    assert_eq!(v["records"].as_array().unwrap().len(), 400);
+    assert!(v["nextRecordsUrl"].is_string());
+    // 150 fields: 1333 records; 50 fields: batchSize.
+    let soql = format!("SELECT {} FROM Wide__c", list[..150].join(", "));
+    let v = s.query(&t, "query", &soql, &[]).json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 1333);
+    let soql = format!("SELECT {} FROM Wide__c", list[..50].join(", "));
+    let v = s
+        .query(
+            &t,
+            "query",
+            &soql,
+            &[("Sforce-Query-Options", "batchSize=500")],
+        )
+        .json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 500);
+    // Without the flag there is no Wide__c.
+    let s2 = spawn(Config::default());
+    let t2 = s2.token();
+    assert_eq!(
+        s2.query(&t2, "query", "SELECT Id FROM Wide__c", &[]).status,
+        400
+    );
+}

@@ -662,6 +662,34 @@ fn currency_type() -> ObjectMeta {
     o
 }
 
+/// `Wide__c`: a wide custom object (real Accounts often have 300-800 fields) with `n` custom
+/// fields `Field_0001__c`… cycling through string, double, date, datetime, boolean, picklist
+/// and currency.
+pub fn wide_object(n: usize) -> ObjectMeta {
+    let mut f = vec![
+        id("Record ID"),
+        owner(&["Group", "User"], "Owner ID"),
+        is_deleted(),
+        F::new("Name", "Wide Name", T::String).len(80).name_field(),
+        currency_iso("Currency ISO Code"),
+    ];
+    f.extend(audit());
+    for i in 1..=n {
+        let name = format!("Field_{i:04}__c");
+        let label = format!("Field {i:04}");
+        f.push(match i % 7 {
+            1 => F::new(&name, &label, T::String).len(100),
+            2 => F::new(&name, &label, T::Double).num(16, 2),
+            3 => F::new(&name, &label, T::Date),
+            4 => F::new(&name, &label, T::DateTime),
+            5 => F::new(&name, &label, T::Boolean),
+            6 => F::new(&name, &label, T::Picklist).picklist(&["Red", "Green", "Blue", "Ünïcødé"]),
+            _ => F::new(&name, &label, T::Currency).num(16, 2),
+        });
+    }
+    ObjectMeta::new("Wide__c", "Wide", "Wides", "a02", f)
+}
+
 /// The built-in org schema.
 pub fn standard_schema() -> Schema {
     Schema::new(vec![
