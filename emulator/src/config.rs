@@ -68,6 +68,10 @@ pub struct Config {
     /// Adds the custom object Wide__c with this many custom fields (0 = no such object).
     #[arg(long, default_value_t = 0)]
     pub wide_object_fields: usize,
+    /// Refresh-token rotation: each refresh grant returns a new refresh_token and
+    /// invalidates the one used.
+    #[arg(long, default_value_t = false)]
+    pub rotate_refresh_tokens: bool,
 }
 
 impl Config {
@@ -103,6 +107,7 @@ impl Default for Config {
             fault_seed: 0,
             bulk_delay_ms: 300,
             wide_object_fields: 0,
+            rotate_refresh_tokens: false,
         }
     }
 }

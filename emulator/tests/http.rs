@@ -1485,3 +1485,56 @@ fn wide_object_and_small_pages() {
         400
     );
 }
+
+#[test]
+fn refresh_token_rotation() {
+    let s = spawn(Config {
+        rotate_refresh_tokens: true,
+        ..Config::default()
+    });
+    let grant = |rt: &str| {
+        s.call(
+            "POST",
+            "/services/oauth2/token",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            &format!("grant_type=refresh_token&client_id=sf-emulator-client&client_secret=sf-emulator-secret&refresh_token={}", enc(rt)),
+        )
+    };
+    let a = grant("sf-emulator-refresh");
+    assert_eq!(a.status, 200);
+    let a = a.json();
+    let rt1 = a["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(rt1, "sf-emulator-refresh");
+    // The used token is gone.
+    let again = grant("sf-emulator-refresh");
+    assert_eq!(again.status, 400);
+    assert_eq!(
+        again.json(),
+        serde_json::json!({"error":"invalid_grant","error_description":"expired access/refresh token"})
+    );
+    let b = grant(&rt1).json();
+    let rt2 = b["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(rt1, rt2);
+    assert_eq!(grant(&rt1).status, 400);
+    // Access tokens issued earlier stay valid.
+    let old = a["access_token"].as_str().unwrap();
+    assert_eq!(s.get(old, "/services/data/v62.0/limits", &[]).status, 200);
+    let st = s.call("GET", "/__emulator/stats", &[], "").json();
+    assert_eq!(st["refreshGrants"], 2);
+    assert_eq!(st["validRefreshTokens"], 1);
+    assert!(
+        !String::from_utf8_lossy(&s.call("GET", "/__emulator/stats", &[], "").body).contains(&rt2)
+    );
+    // Without the flag: no refresh_token in the response, the token stays valid.
+    let s2 = spawn(Config::default());
+    for _ in 0..2 {
+        let r = s2.call(
+            "POST",
+            "/services/oauth2/token",
+            &[],
+            "grant_type=refresh_token&client_id=sf-emulator-client&refresh_token=sf-emulator-refresh",
+        );
+        assert_eq!(r.status, 200);
+        assert!(r.json().get("refresh_token").is_none());
+    }
+}

@@ -100,6 +100,8 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
                     "records": records,
                     "faults": lock(&state.faults).injected,
                     "bulkJobs": lock(&state.bulk).len(),
+                    "refreshGrants": lock(&state.refresh_tokens).grants,
+                    "validRefreshTokens": lock(&state.refresh_tokens).valid.len(),
                 }),
             )
         }
