@@ -72,6 +72,15 @@ pub struct Config {
     /// invalidates the one used.
     #[arg(long, default_value_t = false)]
     pub rotate_refresh_tokens: bool,
+    /// Bulk results requests whose Accept header does not admit text/csv get 406 (HTML).
+    #[arg(long, default_value_t = false)]
+    pub bulk_strict_accept: bool,
+    /// Fraction (0..1) of /services/data/... requests answered 420 (edge HTML body).
+    #[arg(long = "fault-420-rate", default_value_t = 0.0)]
+    pub fault_420_rate: f64,
+    /// Fraction (0..1) of /services/data/... requests answered 406 (edge HTML body).
+    #[arg(long = "fault-406-rate", default_value_t = 0.0)]
+    pub fault_406_rate: f64,
 }
 
 impl Config {
@@ -83,6 +92,8 @@ impl Config {
             drop_rate: self.fault_drop_rate,
             expire_every: self.expire_sessions_every,
             seed: self.fault_seed,
+            rate_420: self.fault_420_rate,
+            rate_406: self.fault_406_rate,
         }
     }
 }
@@ -108,6 +119,9 @@ impl Default for Config {
             bulk_delay_ms: 300,
             wide_object_fields: 0,
             rotate_refresh_tokens: false,
+            bulk_strict_accept: false,
+            fault_420_rate: 0.0,
+            fault_406_rate: 0.0,
         }
     }
 }

@@ -1538,3 +1538,87 @@ fn refresh_token_rotation() {
         assert!(r.json().get("refresh_token").is_none());
     }
 }
+
+#[test]
+fn accept_strictness_and_edge_faults() {
+    let s = spawn(Config {
+        bulk_strict_accept: true,
+        ..Config::default()
+    });
+    let t = s.token();
+    let job = create_job(&s, &t, "SELECT Id FROM Account LIMIT 5").json();
+    let id = job["id"].as_str().unwrap().to_string();
+    wait_complete(&s, &t, &id);
+    let path = format!("/services/data/v62.0/jobs/query/{id}/results");
+    let r = s.get(&t, &path, &[("Accept", "application/json")]);
+    assert_eq!(r.status, 406);
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&r.body).contains("<title>406 Not Acceptable</title>"));
+    for ok in ["text/csv", "*/*", "application/json, text/*;q=0.5", ""] {
+        let h: Vec<(&str, &str)> = if ok.is_empty() {
+            vec![]
+        } else {
+            vec![("Accept", ok)]
+        };
+        assert_eq!(s.get(&t, &path, &h).status, 200, "{ok}");
+    }
+    assert_eq!(s.get(&t, &path, &[("Accept", "text/csv;q=0")]).status, 406);
+
+    // Scheduled edge statuses answer HTML; the concurrent-limit 403 is JSON.
+    for st in [420, 406, 414, 431] {
+        faults(&s, "POST", "/after", &format!("{{\"status\":{st}}}"));
+        let r = s.get(&t, "/services/data/v62.0/limits", &[]);
+        assert_eq!(r.status, st);
+        assert_eq!(r.header("Content-Type"), Some("text/html"));
+        let body = String::from_utf8_lossy(&r.body).to_string();
+        assert!(
+            body.starts_with("<html><head><title>") && body.contains("</body></html>"),
+            "{body}"
+        );
+    }
+    faults(
+        &s,
+        "POST",
+        "/after",
+        r#"{"status":403,"kind":"concurrent"}"#,
+    );
+    let r = s.get(&t, "/services/data/v62.0/limits", &[]);
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json(),
+        serde_json::json!([{"message":"ConcurrentRequests (Concurrent API Requests) Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])
+    );
+    let bad = s.call(
+        "POST",
+        "/__emulator/faults/after",
+        &[],
+        r#"{"status":500,"kind":"concurrent"}"#,
+    );
+    assert_eq!(bad.status, 400);
+
+    // Random 420/406 rates.
+    let f = faults(&s, "PUT", "", r#"{"rate_420":0.3,"rate_406":0.2,"seed":3}"#);
+    assert_eq!(f["rate_420"], 0.3);
+    let mut seen = std::collections::BTreeMap::new();
+    for _ in 0..100 {
+        *seen
+            .entry(s.get(&t, "/services/data/v62.0/limits", &[]).status)
+            .or_insert(0) += 1;
+    }
+    assert!(
+        seen[&420] > 15 && seen[&406] > 8 && seen[&200] > 30,
+        "{seen:?}"
+    );
+    let f = faults(&s, "GET", "", "");
+    assert_eq!(f["injected"]["error_420"], seen[&420]);
+    assert_eq!(f["injected"]["error_406"], seen[&406]);
+    let bad = s.call("PUT", "/__emulator/faults", &[], r#"{"rate_420":1.5}"#);
+    assert_eq!(bad.status, 400);
+    // CLI flags.
+    let s2 = spawn(Config {
+        fault_420_rate: 1.0,
+        ..Config::default()
+    });
+    let t2 = s2.token();
+    assert_eq!(s2.get(&t2, "/services/data/v62.0/limits", &[]).status, 420);
+}

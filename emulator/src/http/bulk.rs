@@ -227,7 +227,26 @@ pub fn complete(state: &AppState, id: &str) {
     }
 }
 
+/// Whether an Accept header admits `text/csv` (absent: anything goes).
+pub fn accepts_csv(accept: Option<&str>) -> bool {
+    let Some(h) = accept else { return true };
+    h.split(',').any(|range| {
+        let mut parts = range.split(';');
+        let mt = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q_zero = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f64>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        !q_zero && matches!(mt.as_str(), "text/csv" | "text/*" | "*/*")
+    })
+}
+
 fn results(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
+    if state.cfg.bulk_strict_accept && !accepts_csv(req.header("accept")) {
+        return Ok(Resp::html(406));
+    }
     poll(state, id);
     let res = {
         let mut jobs = lock(&state.bulk);

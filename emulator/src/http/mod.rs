@@ -196,7 +196,16 @@ async fn inject_faults(state: &AppState, req: &Req) -> Result<Option<Resp>, ()> 
             Err(())
         }
         Decision::Fail(status) => {
-            let mut r = Resp::error(&faults::fault_error(status));
+            let mut r = if faults::is_edge_status(status) {
+                Resp::html(status)
+            } else {
+                Resp::error(&faults::fault_error(status))
+            };
+            r.soql = soql();
+            Ok(Some(r))
+        }
+        Decision::Concurrent => {
+            let mut r = Resp::error(&faults::concurrent_error());
             r.soql = soql();
             Ok(Some(r))
         }

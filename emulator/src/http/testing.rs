@@ -73,6 +73,12 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             if s.status != 0 && !(100..=599).contains(&s.status) {
                 return bad_json("status must be 0 (drop) or an HTTP status".into());
             }
+            if s.kind
+                .as_deref()
+                .is_some_and(|k| k != "concurrent" || s.status != 403)
+            {
+                return bad_json("kind \"concurrent\" needs status 403".into());
+            }
             let mut f = lock(&state.faults);
             if s.count > 0 {
                 f.scheduled.push_back(s);
