@@ -81,6 +81,10 @@ pub struct Config {
     /// Fraction (0..1) of /services/data/... requests answered 406 (edge HTML body).
     #[arg(long = "fault-406-rate", default_value_t = 0.0)]
     pub fault_406_rate: f64,
+    /// Bulk query jobs wait this many ms in UploadComplete (the queue) before processing
+    /// starts (on top of --bulk-delay-ms).
+    #[arg(long, default_value_t = 0)]
+    pub bulk_queue_ms: u64,
 }
 
 impl Config {
@@ -122,6 +126,7 @@ impl Default for Config {
             bulk_strict_accept: false,
             fault_420_rate: 0.0,
             fault_406_rate: 0.0,
+            bulk_queue_ms: 0,
         }
     }
 }

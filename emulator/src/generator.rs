@@ -288,6 +288,7 @@ impl Sizes {
             "Event" => n(500.0, 1),
             "Invoice__c" => n(500.0, 1),
             "CurrencyType" => standard::CURRENCY_RATES.len(),
+            "TaskStatus" => standard::TASK_STATUSES.len(),
             _ => n(100.0, 1),
         }
     }
@@ -1271,6 +1272,21 @@ fn gen_invoice(g: &mut Gen, i: usize) {
     }
 }
 
+fn gen_task_status(g: &mut Gen, i: usize) {
+    let (label, default, closed) = standard::TASK_STATUSES[i % standard::TASK_STATUSES.len()];
+    let v = [
+        ("MasterLabel", Value::str(label)),
+        ("ApiName", Value::str(label)),
+        ("SortOrder", Value::Int(i as i64 + 1)),
+        ("IsDefault", Value::Bool(default)),
+        ("IsClosed", Value::Bool(closed)),
+    ];
+    for (n, val) in v {
+        let f = g.f(n);
+        g.set(f, val);
+    }
+}
+
 fn gen_currency_type(g: &mut Gen, i: usize) {
     let (code, rate, places) = standard::CURRENCY_RATES[i % standard::CURRENCY_RATES.len()];
     let v = [
@@ -1368,6 +1384,7 @@ fn generate_table(schema: &Schema, counts: &Counts, obj_idx: usize, seed: u64) -
         "Event" => Some(gen_event),
         "Invoice__c" => Some(gen_invoice),
         "CurrencyType" => Some(gen_currency_type),
+        "TaskStatus" => Some(gen_task_status),
         _ => None,
     };
     let id_idx = obj.field_index("Id").unwrap_or(0);

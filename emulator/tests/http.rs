@@ -1622,3 +1622,72 @@ fn accept_strictness_and_edge_faults() {
     let t2 = s2.token();
     assert_eq!(s2.get(&t2, "/services/data/v62.0/limits", &[]).status, 420);
 }
+
+#[test]
+fn bulk_refused_failed_and_queued_jobs() {
+    let s = spawn(Config {
+        bulk_delay_ms: 100,
+        bulk_queue_ms: 500,
+        ..Config::default()
+    });
+    let t = s.token();
+    // TaskStatus: queryable over REST, refused by Bulk.
+    let rows = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, MasterLabel, ApiName, SortOrder, IsDefault, IsClosed, CreatedDate, LastModifiedDate, SystemModstamp FROM TaskStatus ORDER BY SortOrder",
+        &[],
+    ));
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0]["MasterLabel"], "Not Started");
+    assert_eq!(rows[0]["IsDefault"], true);
+    assert_eq!(rows[2]["IsClosed"], true);
+    let r = create_job(&s, &t, "SELECT Id, MasterLabel FROM TaskStatus");
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        serde_json::json!([{"message":"Entity 'TaskStatus' is not supported by the Bulk API.","errorCode":"INVALIDENTITY"}])
+    );
+    // A queued job stays UploadComplete for --bulk-queue-ms.
+    let job = create_job(&s, &t, "SELECT Id FROM Account LIMIT 3").json();
+    let id = job["id"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(350));
+    let info = bulk_call(&s, &t, "GET", &format!("/{id}"), "").json();
+    assert_eq!(info["state"], "UploadComplete");
+    let info = wait_complete(&s, &t, &id);
+    assert_eq!(info["numberRecordsProcessed"], 3);
+    // fail-next: the next N jobs end Failed with errorMessage.
+    let f = s.call(
+        "POST",
+        "/__emulator/bulk/fail-next",
+        &[],
+        r#"{"count":1,"error_message":"InternalServerError: boom"}"#,
+    );
+    assert_eq!(f.status, 200);
+    let bad = create_job(&s, &t, "SELECT Id FROM Account").json();
+    let good = create_job(&s, &t, "SELECT Id FROM Account LIMIT 1").json();
+    let bad_id = bad["id"].as_str().unwrap().to_string();
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = bulk_call(&s, &t, "GET", &format!("/{bad_id}"), "").json();
+        if last["state"] == "Failed" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(last["state"], "Failed");
+    assert_eq!(last["errorMessage"], "InternalServerError: boom");
+    let r = bulk_call(&s, &t, "GET", &format!("/{bad_id}/results"), "");
+    assert_eq!(r.status, 412);
+    assert!(r.json()[0]["message"].as_str().unwrap().ends_with("FAILED"));
+    let good_id = good["id"].as_str().unwrap().to_string();
+    for _ in 0..100 {
+        last = bulk_call(&s, &t, "GET", &format!("/{good_id}"), "").json();
+        if last["state"] == "JobComplete" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(last["state"], "JobComplete");
+    assert!(last.get("errorMessage").is_none());
+}

@@ -86,6 +86,22 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             Resp::value(200, &f.to_json())
         }
         ("POST", "backdate") => backdate(state, req),
+        ("POST", "bulk/fail-next") => {
+            let body: serde_json::Value = match serde_json::from_slice(&req.body) {
+                Ok(v) => v,
+                Err(e) => return bad_json(e.to_string()),
+            };
+            let mut jobs = lock(&state.bulk);
+            jobs.fail_next = body["count"].as_u64().unwrap_or(1);
+            jobs.fail_message = body["error_message"]
+                .as_str()
+                .unwrap_or("InternalServerError : Failed to process query")
+                .to_string();
+            Resp::value(
+                200,
+                &json!({"count": jobs.fail_next, "error_message": jobs.fail_message}),
+            )
+        }
         ("GET", "stats") => {
             let org = read(&state.org);
             let records: serde_json::Map<String, serde_json::Value> = org

@@ -662,6 +662,41 @@ fn currency_type() -> ObjectMeta {
     o
 }
 
+/// Rows of `TaskStatus`: (MasterLabel/ApiName, IsDefault, IsClosed).
+pub const TASK_STATUSES: &[(&str, bool, bool)] = &[
+    ("Not Started", true, false),
+    ("In Progress", false, false),
+    ("Completed", false, true),
+    ("Waiting on someone else", false, false),
+    ("Deferred", false, false),
+];
+
+fn task_status() -> ObjectMeta {
+    let mut f = vec![
+        id("Task Status Value ID"),
+        F::new("MasterLabel", "Master Label", T::String)
+            .len(255)
+            .readonly()
+            .name_field(),
+        F::new("ApiName", "Api Name", T::String).len(255).readonly(),
+        F::new("SortOrder", "Sort Order", T::Int)
+            .digits(9)
+            .readonly(),
+        F::new("IsDefault", "Is Default", T::Boolean).readonly(),
+        F::new("IsClosed", "Is Closed", T::Boolean).readonly(),
+    ];
+    f.extend(audit());
+    let mut o = ObjectMeta::new(
+        "TaskStatus",
+        "Task Status Value",
+        "Task Status Values",
+        "01J",
+        f,
+    );
+    o.createable = false;
+    o
+}
+
 /// `Wide__c`: a wide custom object (real Accounts often have 300-800 fields) with `n` custom
 /// fields `Field_0001__c`… cycling through string, double, date, datetime, boolean, picklist
 /// and currency.
@@ -703,5 +738,6 @@ pub fn standard_schema() -> Schema {
         invoice(),
         account_change_event(),
         currency_type(),
+        task_status(),
     ])
 }
