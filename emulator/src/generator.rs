@@ -289,6 +289,8 @@ impl Sizes {
             "Invoice__c" => n(500.0, 1),
             "CurrencyType" => standard::CURRENCY_RATES.len(),
             "TaskStatus" => standard::TASK_STATUSES.len(),
+            "ContentDocument" => n(10.0, 3),
+            "ContentDocumentLink" => n(20.0, 5),
             _ => n(100.0, 1),
         }
     }

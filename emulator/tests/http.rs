@@ -1691,3 +1691,70 @@ fn bulk_refused_failed_and_queued_jobs() {
     assert_eq!(last["state"], "JobComplete");
     assert!(last.get("errorMessage").is_none());
 }
+
+#[test]
+fn content_document_link_needs_a_filter() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let msg = "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.";
+    for q in [
+        "SELECT Id FROM ContentDocumentLink",
+        "SELECT Id FROM ContentDocumentLink WHERE ShareType = 'V'",
+        "SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId != null",
+        "SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId = '001000000000000AAA' OR ShareType = 'V'",
+    ] {
+        let r = s.query(&t, "query", q, &[]);
+        assert_eq!(r.status, 400, "{q}");
+        assert_eq!(r.json(), serde_json::json!([{"message": msg, "errorCode": "MALFORMED_QUERY"}]), "{q}");
+        let b = create_job(&s, &t, q);
+        assert_eq!(b.status, 400);
+        assert_eq!(b.json()[0]["message"], msg);
+    }
+    let docs = records(&s.query(&t, "query", "SELECT Id, Title FROM ContentDocument", &[]));
+    assert!(docs.len() >= 3);
+    // Find links through the dump, then query them by a single id and by IN.
+    let links = s
+        .call("GET", "/__emulator/dump/ContentDocumentLink", &[], "")
+        .json();
+    let links = links.as_array().unwrap();
+    assert!(links.len() >= 5);
+    let acc = links[0]["LinkedEntityId"].as_str().unwrap();
+    let doc = links[0]["ContentDocumentId"].as_str().unwrap();
+    let by_acc = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id, ContentDocumentId, LinkedEntityId, ShareType, Visibility, IsDeleted, SystemModstamp FROM ContentDocumentLink WHERE LinkedEntityId = '{acc}'"),
+        &[],
+    ));
+    assert_eq!(
+        by_acc.len(),
+        links.iter().filter(|l| l["LinkedEntityId"] == acc).count()
+    );
+    let ids: Vec<String> = docs
+        .iter()
+        .map(|d| format!("'{}'", d["Id"].as_str().unwrap()))
+        .collect();
+    let by_docs = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId IN ({}) AND ShareType != null", ids.join(",")),
+        &[],
+    ));
+    assert_eq!(
+        by_docs.len(),
+        links.iter().filter(|l| !l["ShareType"].is_null()).count()
+    );
+    let one = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = '{doc}'"),
+        &[],
+    ));
+    assert!(!one.is_empty());
+    let b = create_job(
+        &s,
+        &t,
+        &format!("SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = '{doc}'"),
+    );
+    assert_eq!(b.status, 200);
+}

@@ -697,6 +697,67 @@ fn task_status() -> ObjectMeta {
     o
 }
 
+fn content_document() -> ObjectMeta {
+    let mut f = vec![
+        id("ContentDocument ID"),
+        is_deleted(),
+        F::new("Title", "Title", T::String)
+            .len(255)
+            .required()
+            .name_field(),
+        F::new("FileType", "File Type", T::String)
+            .len(20)
+            .readonly(),
+        owner(&["User"], "Owner ID"),
+    ];
+    f.extend(audit());
+    let mut o = ObjectMeta::new(
+        "ContentDocument",
+        "Content Document",
+        "Content Documents",
+        "069",
+        f,
+    );
+    o.createable = false;
+    o
+}
+
+fn content_document_link() -> ObjectMeta {
+    let f = vec![
+        id("ContentDocumentLink ID"),
+        F::new("LinkedEntityId", "Linked Entity ID", T::Reference)
+            .refs(&["Account"], "LinkedEntity")
+            .required()
+            .create_only(),
+        F::new("ContentDocumentId", "ContentDocument ID", T::Reference)
+            .refs(&["ContentDocument"], "ContentDocument")
+            .required()
+            .create_only(),
+        is_deleted(),
+        F::new("SystemModstamp", "System Modstamp", T::DateTime)
+            .readonly()
+            .required()
+            .defaulted(),
+        F::new("ShareType", "Share Type", T::Picklist)
+            .len(40)
+            .picklist(&["V", "C", "I"])
+            .restricted(),
+        F::new("Visibility", "Visibility", T::Picklist)
+            .len(40)
+            .picklist(&["AllUsers", "InternalUsers", "SharedUsers"])
+            .restricted(),
+    ];
+    let mut o = ObjectMeta::new(
+        "ContentDocumentLink",
+        "Content Document Link",
+        "Content Document Link",
+        "06A",
+        f,
+    );
+    o.createable = false;
+    o
+}
+
 /// `Wide__c`: a wide custom object (real Accounts often have 300-800 fields) with `n` custom
 /// fields `Field_0001__c`… cycling through string, double, date, datetime, boolean, picklist
 /// and currency.
@@ -739,5 +800,7 @@ pub fn standard_schema() -> Schema {
         account_change_event(),
         currency_type(),
         task_status(),
+        content_document(),
+        content_document_link(),
     ])
 }

@@ -256,6 +256,24 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|c| self.filter(object, c))
             .transpose()?;
+        if let Some(fields) = required_id_filter(&self.schema.objects[object].name) {
+            let meta = &self.schema.objects[object];
+            let ok = filter.as_ref().is_some_and(|f| {
+                has_id_filter(f, &|i| {
+                    fields.iter().any(|n| meta.field_index(n) == Some(i))
+                })
+            });
+            if !ok {
+                return Err(ApiError::bad_request(
+                    "MALFORMED_QUERY",
+                    format!(
+                        "Implementation restriction: {} requires a filter by a single Id on {} using the equals operator or multiple Id's using the IN operator.",
+                        meta.name,
+                        fields.join(" or ")
+                    ),
+                ));
+            }
+        }
         let mut order = vec![];
         for item in &q.order_by {
             let acc = self.resolve(object, &item.path)?;
@@ -565,6 +583,35 @@ impl<'a> Binder<'a> {
             Lit::Bool(b) if t == FieldType::Boolean => Operand::Bool(*b),
             _ => return Err(mismatch()),
         })
+    }
+}
+
+/// Objects that refuse a query without an Id filter on one of these fields
+/// (SALESFORCE.md 12.8).
+fn required_id_filter(object: &str) -> Option<&'static [&'static str]> {
+    match object {
+        "ContentDocumentLink" => Some(&["ContentDocumentId", "LinkedEntityId"]),
+        _ => None,
+    }
+}
+
+/// Whether the filter as a whole requires one of the given fields to `=` an id or be `IN`
+/// a list of ids (a conjunct of the top-level AND counts; OR / NOT do not).
+fn has_id_filter(f: &Filter, is_key: &dyn Fn(usize) -> bool) -> bool {
+    match f {
+        Filter::And(v) => v.iter().any(|f| has_id_filter(f, is_key)),
+        Filter::Pred(acc, test) => {
+            let key = acc.hops.is_empty() && matches!(acc.leaf, Leaf::Field(i) if is_key(i));
+            key && match test {
+                Test::Cmp(CmpOp::Eq, Operand::Id(..)) => true,
+                Test::In {
+                    values,
+                    negated: false,
+                } => values.iter().all(|v| matches!(v, Operand::Id(..))),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
