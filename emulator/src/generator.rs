@@ -1497,6 +1497,11 @@ fn realism_pass(schema: &Schema, tables: &mut [Table], seed: u64) {
             extra_decimals(&schema.objects[i], &mut tables[i], seed);
         }
     }
+    for (name, field) in [("Invoice__c", "Memo__c"), ("Account", "Description")] {
+        if let Some(i) = schema.object_index(name) {
+            nul_bytes(&schema.objects[i], &mut tables[i], field, seed);
+        }
+    }
     // The demo user's currency is the corporate currency (convertCurrency converts to it).
     if let Some(user) = schema.object_index("User") {
         let cur = schema.objects[user].field_index("CurrencyIsoCode");
@@ -1548,6 +1553,33 @@ fn extra_decimals(o: &ObjectMeta, t: &mut Table, seed: u64) {
         if meta.name == "Amount" {
             derive_opportunity(o, &mut row.values, false);
         }
+    }
+}
+
+/// NUL bytes (SALESFORCE.md 12.10): about one non-null value in 25 of the field gets a U+0000
+/// in the middle (after its first word).
+fn nul_bytes(o: &ObjectMeta, t: &mut Table, field: &str, seed: u64) {
+    let Some(f) = o.field_index(field) else {
+        return;
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(object_seed(seed, &format!("realism:nul:{}", o.name)));
+    for row in &mut t.rows {
+        if rng.random_range(0..25) != 0 {
+            continue;
+        }
+        let Value::Str(s) = &row.values[f] else {
+            continue;
+        };
+        let at = s
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(s.chars().next().map_or(0, char::len_utf8), |(i, _)| i);
+        if at == 0 || at >= s.len() {
+            continue;
+        }
+        let v = format!("{}\u{0}{}", &s[..at], &s[at..]);
+        row.values[f] = Value::Str(v.into());
     }
 }
 

@@ -1758,3 +1758,32 @@ fn content_document_link_needs_a_filter() {
     );
     assert_eq!(b.status, 200);
 }
+
+#[test]
+fn nul_bytes_in_text() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    for (obj, field) in [("Invoice__c", "Memo__c"), ("Account", "Description")] {
+        let q = format!("SELECT Id, {field} FROM {obj} ORDER BY Id");
+        let r = s.query(&t, "query", &q, &[]);
+        let body = String::from_utf8_lossy(&r.body).to_string();
+        assert!(body.contains("\\u0000"), "{obj}");
+        let recs = records(&r);
+        let with: Vec<&str> = recs
+            .iter()
+            .filter_map(|r| r[field].as_str())
+            .filter(|v| v.contains('\0'))
+            .collect();
+        assert!(with.len() >= 2, "{obj}: {}", with.len());
+        assert!(with
+            .iter()
+            .all(|v| !v.starts_with('\0') && !v.ends_with('\0')));
+        // Bulk CSV: the raw 0x00 byte.
+        let csv = bulk_csv(&s, &t, &q);
+        let zeros = csv.bytes().filter(|b| *b == 0).count();
+        assert_eq!(
+            zeros,
+            with.iter().map(|v| v.matches('\0').count()).sum::<usize>()
+        );
+    }
+}
