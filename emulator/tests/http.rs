@@ -1787,3 +1787,32 @@ fn nul_bytes_in_text() {
         );
     }
 }
+
+#[test]
+fn versions_up_to_68_and_retired_ones() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let v = s.call("GET", "/services/data", &[], "").json();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.first().unwrap()["version"], "31.0");
+    let last = list.last().unwrap();
+    assert_eq!(last["version"], "68.0");
+    assert_eq!(last["label"], "Winter '27");
+    assert_eq!(last["url"], "/services/data/v68.0");
+    assert!(list
+        .iter()
+        .any(|x| x["version"] == "62.0" && x["label"] == "Winter '25"));
+    assert!(!list.iter().any(|x| x["version"] == "30.0"));
+    for ver in ["v20.0", "v25.0", "v30.0"] {
+        let r = s.get(&t, &format!("/services/data/{ver}/sobjects"), &[]);
+        assert_eq!(r.status, 410);
+        assert_eq!(r.json()[0]["errorCode"], "UNSUPPORTED_API_VERSION");
+        assert!(r.json()[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Version {ver} of the API is no longer supported")));
+    }
+    assert_eq!(s.get(&t, "/services/data/v31.0/sobjects", &[]).status, 200);
+    assert_eq!(s.get(&t, "/services/data/v68.0/limits", &[]).status, 200);
+    assert_eq!(s.get(&t, "/services/data/v69.0/limits", &[]).status, 404);
+}
