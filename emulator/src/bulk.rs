@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::ids;
 use crate::soql::compile::{compile, Plan};
-use crate::soql::eval::{execute, read};
+use crate::soql::eval::{execute, read_output};
 use crate::soql::lexer::{tokenize, Tok};
 use crate::soql::parser;
 use crate::store::Org;
@@ -85,13 +85,19 @@ pub struct Job {
     pub started: Instant,
     pub results: Option<Arc<Results>>,
     pub processing_ms: u64,
+    /// Time the job waits in the queue (UploadComplete) before processing starts.
+    pub queue_ms: u64,
+    /// Set by `/__emulator/bulk/fail-next`: the job ends in state Failed with this message.
+    pub fail_with: Option<String>,
+    pub error_message: Option<String>,
 }
 
 impl Job {
-    /// UploadComplete for the first half of the delay, then InProgress until completion.
+    /// UploadComplete while queued and for the first half of the delay, then InProgress
+    /// until completion.
     pub fn refresh(&mut self, delay_ms: u64) {
         if self.state == JobState::UploadComplete
-            && self.started.elapsed().as_millis() as u64 >= delay_ms / 2
+            && self.started.elapsed().as_millis() as u64 >= self.queue_ms + delay_ms / 2
         {
             self.state = JobState::InProgress;
         }
@@ -118,6 +124,9 @@ impl Job {
             "lineEnding": self.line_ending,
             "columnDelimiter": self.column_delimiter,
         });
+        if let Some(m) = &self.error_message {
+            v["errorMessage"] = json!(m);
+        }
         if full {
             v["numberRecordsProcessed"] = json!(self.results.as_ref().map_or(0, |r| r.rows()));
             v["retries"] = json!(0);
@@ -132,6 +141,9 @@ impl Job {
 pub struct Jobs {
     pub map: HashMap<String, Job>,
     counter: u32,
+    /// `/__emulator/bulk/fail-next`: how many of the next created jobs fail, and how.
+    pub fail_next: u64,
+    pub fail_message: String,
 }
 
 impl Jobs {
@@ -162,6 +174,9 @@ pub fn delimiter_byte(name: &str) -> Option<u8> {
 fn unsupported(message: &str) -> ApiError {
     ApiError::bad_request("FUNCTIONALITY_NOT_ENABLED", message)
 }
+
+/// Queryable objects the Bulk API refuses (SALESFORCE.md 6 and 12.7).
+pub const BULK_REFUSED: &[&str] = &["TaskStatus"];
 
 pub const COMPOUND_MESSAGE: &str = "Selecting compound data not supported in Bulk Query";
 
@@ -205,6 +220,13 @@ pub fn compile_bulk(q: &str, org: &Org) -> Result<Plan, ApiError> {
     // Parse first so that syntax errors are reported as in REST.
     parser::parse(q)?;
     let plan = compile(q, org)?;
+    let object = &org.schema.objects[plan.object].name;
+    if BULK_REFUSED.iter().any(|o| o == object) {
+        return Err(ApiError::bad_request(
+            "INVALIDENTITY",
+            format!("Entity '{object}' is not supported by the Bulk API."),
+        ));
+    }
     if plan.count_only {
         return Err(unsupported(
             "Aggregate functions such as COUNT() are not supported in Bulk Query",
@@ -263,6 +285,11 @@ fn write_cell(out: &mut Vec<u8>, v: &Value, scale: u32, org: &Org) {
             crate::value::write_decimal(out, *raw, scale);
             out.push(b'"');
         }
+        Value::Dec(raw, s) => {
+            out.push(b'"');
+            crate::value::write_decimal(out, *raw, *s as u32);
+            out.push(b'"');
+        }
         Value::Ref(r) => {
             let mut id = [0u8; 18];
             ids::encode_into(org.prefix(r.obj), r.row, &mut id);
@@ -282,7 +309,8 @@ pub fn render(org: &Org, plan: &Plan, query_all: bool, delim: u8, crlf: bool) ->
         if k > 0 {
             header.push(delim);
         }
-        write_cell(&mut header, &Value::str(&c.names.join(".")), 0, org);
+        let name = c.alias.clone().unwrap_or_else(|| c.names.join("."));
+        write_cell(&mut header, &Value::str(&name), 0, org);
     }
     header.extend_from_slice(eol);
     let mut body = Vec::with_capacity(rows.len() * (plan.columns.len() * 16 + 2));
@@ -295,7 +323,7 @@ pub fn render(org: &Org, plan: &Plan, query_all: bool, delim: u8, crlf: bool) ->
             if k > 0 {
                 body.push(delim);
             }
-            write_cell(&mut body, &read(org, root, c), c.scale, org);
+            write_cell(&mut body, &read_output(org, root, c), c.scale, org);
         }
         body.extend_from_slice(eol);
     }

@@ -65,6 +65,26 @@ pub struct Config {
     /// Bulk API 2.0 query jobs: time from creation to JobComplete (ms).
     #[arg(long, default_value_t = 300)]
     pub bulk_delay_ms: u64,
+    /// Adds the custom object Wide__c with this many custom fields (0 = no such object).
+    #[arg(long, default_value_t = 0)]
+    pub wide_object_fields: usize,
+    /// Refresh-token rotation: each refresh grant returns a new refresh_token and
+    /// invalidates the one used.
+    #[arg(long, default_value_t = false)]
+    pub rotate_refresh_tokens: bool,
+    /// Bulk results requests whose Accept header does not admit text/csv get 406 (HTML).
+    #[arg(long, default_value_t = false)]
+    pub bulk_strict_accept: bool,
+    /// Fraction (0..1) of /services/data/... requests answered 420 (edge HTML body).
+    #[arg(long = "fault-420-rate", default_value_t = 0.0)]
+    pub fault_420_rate: f64,
+    /// Fraction (0..1) of /services/data/... requests answered 406 (edge HTML body).
+    #[arg(long = "fault-406-rate", default_value_t = 0.0)]
+    pub fault_406_rate: f64,
+    /// Bulk query jobs wait this many ms in UploadComplete (the queue) before processing
+    /// starts (on top of --bulk-delay-ms).
+    #[arg(long, default_value_t = 0)]
+    pub bulk_queue_ms: u64,
 }
 
 impl Config {
@@ -76,6 +96,8 @@ impl Config {
             drop_rate: self.fault_drop_rate,
             expire_every: self.expire_sessions_every,
             seed: self.fault_seed,
+            rate_420: self.fault_420_rate,
+            rate_406: self.fault_406_rate,
         }
     }
 }
@@ -99,6 +121,12 @@ impl Default for Config {
             expire_sessions_every: 0,
             fault_seed: 0,
             bulk_delay_ms: 300,
+            wide_object_fields: 0,
+            rotate_refresh_tokens: false,
+            bulk_strict_accept: false,
+            fault_420_rate: 0.0,
+            fault_406_rate: 0.0,
+            bulk_queue_ms: 0,
         }
     }
 }

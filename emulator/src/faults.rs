@@ -21,6 +21,10 @@ pub struct FaultSettings {
     pub drop_rate: f64,
     /// Every Nth authenticated faultable request first invalidates all tokens (0 = off).
     pub expire_every: u64,
+    /// Fraction (0..1) answered 420 with an edge HTML body (transient).
+    pub rate_420: f64,
+    /// Fraction (0..1) answered 406 with an edge HTML body (transient).
+    pub rate_406: f64,
     /// Seed of the random fault sequence.
     pub seed: u64,
 }
@@ -30,10 +34,15 @@ impl FaultSettings {
         for (name, v) in [
             ("error_rate", self.error_rate),
             ("drop_rate", self.drop_rate),
+            ("rate_420", self.rate_420),
+            ("rate_406", self.rate_406),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(format!("{name} must be between 0 and 1"));
             }
+        }
+        if self.error_rate + self.drop_rate + self.rate_420 + self.rate_406 > 1.0 {
+            return Err("the rates must add up to at most 1".into());
         }
         Ok(())
     }
@@ -49,6 +58,10 @@ pub struct Scheduled {
     pub status: u16,
     #[serde(default = "one")]
     pub count: u64,
+    /// `"concurrent"` with status 403: the concurrent-request limit variant of
+    /// REQUEST_LIMIT_EXCEEDED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 fn one() -> u64 {
@@ -59,8 +72,10 @@ fn one() -> u64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     Pass,
-    /// Answer with this status and its Salesforce-like error body.
+    /// Answer with this status and its Salesforce-like error body (HTML for edge statuses).
     Fail(u16),
+    /// 403 REQUEST_LIMIT_EXCEEDED for the concurrent long-running request limit.
+    Concurrent,
     /// Close the connection without any response.
     Drop,
 }
@@ -73,6 +88,10 @@ pub struct Injected {
     pub error_503: u64,
     /// Random dropped connections (`drop_rate`).
     pub drop: u64,
+    /// Random 420s (`rate_420`).
+    pub error_420: u64,
+    /// Random 406s (`rate_406`).
+    pub error_406: u64,
     /// Session expiries triggered by `expire_every`.
     pub expire_sessions: u64,
     /// Scheduled faults served, by status ("0" = dropped).
@@ -117,6 +136,7 @@ impl Faults {
             if s.after == 0 && s.count > 0 {
                 s.count -= 1;
                 let status = s.status;
+                let concurrent = status == 403 && s.kind.as_deref() == Some("concurrent");
                 if s.count == 0 {
                     self.scheduled.pop_front();
                 }
@@ -127,19 +147,36 @@ impl Faults {
                     .or_default() += 1;
                 return if status == 0 {
                     Decision::Drop
+                } else if concurrent {
+                    Decision::Concurrent
                 } else {
                     Decision::Fail(status)
                 };
             }
         }
-        let d = if self.settings.drop_rate > 0.0 || self.settings.error_rate > 0.0 {
+        let st = &self.settings;
+        let d = if st.drop_rate > 0.0
+            || st.error_rate > 0.0
+            || st.rate_420 > 0.0
+            || st.rate_406 > 0.0
+        {
             let r: f64 = self.rng.random();
-            if r < self.settings.drop_rate {
+            let (c503, c420) = (
+                st.drop_rate + st.error_rate,
+                st.drop_rate + st.error_rate + st.rate_420,
+            );
+            if r < st.drop_rate {
                 self.injected.drop += 1;
                 Decision::Drop
-            } else if r < self.settings.drop_rate + self.settings.error_rate {
+            } else if r < c503 {
                 self.injected.error_503 += 1;
                 Decision::Fail(503)
+            } else if r < c420 {
+                self.injected.error_420 += 1;
+                Decision::Fail(420)
+            } else if r < c420 + st.rate_406 {
+                self.injected.error_406 += 1;
+                Decision::Fail(406)
             } else {
                 Decision::Pass
             }
@@ -176,6 +213,20 @@ impl Faults {
     }
 }
 
+/// Statuses a CDN edge answers with an HTML page rather than a Salesforce JSON error.
+pub fn is_edge_status(status: u16) -> bool {
+    matches!(status, 406 | 414 | 420 | 431)
+}
+
+/// The concurrent long-running request limit (SALESFORCE.md 5).
+pub fn concurrent_error() -> ApiError {
+    ApiError::new(
+        403,
+        "REQUEST_LIMIT_EXCEEDED",
+        "ConcurrentRequests (Concurrent API Requests) Limit exceeded.",
+    )
+}
+
 /// The error a failed request gets for a given status.
 pub fn fault_error(status: u16) -> ApiError {
     match status {
@@ -204,11 +255,13 @@ mod tests {
             after: 2,
             status: 503,
             count: 2,
+            kind: None,
         });
         f.scheduled.push_back(Scheduled {
             after: 1,
             status: 0,
             count: 1,
+            kind: None,
         });
         let seq: Vec<Decision> = (0..7).map(|_| f.decide()).collect();
         use Decision::*;

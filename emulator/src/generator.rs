@@ -287,6 +287,10 @@ impl Sizes {
             "Task" => n(1000.0, 1),
             "Event" => n(500.0, 1),
             "Invoice__c" => n(500.0, 1),
+            "CurrencyType" => standard::CURRENCY_RATES.len(),
+            "TaskStatus" => standard::TASK_STATUSES.len(),
+            "ContentDocument" => n(10.0, 3),
+            "ContentDocumentLink" => n(20.0, 5),
             _ => n(100.0, 1),
         }
     }
@@ -798,6 +802,10 @@ pub fn derive_opportunity(o: &ObjectMeta, values: &mut [Value], stage_changed: b
         (Some(Value::Num(a)), Some(Value::Num(p))) => {
             Value::Num((a as i128 * p as i128 / 100) as i64)
         }
+        // An amount with more decimals than the field's scale: exact product.
+        (Some(Value::Dec(a, s)), Some(Value::Num(p))) if s <= 16 => {
+            Value::Dec((a as i128 * p as i128) as i64, s + 2)
+        }
         _ => Value::Null,
     };
     if let Some(s) = values.get_mut(f("ExpectedRevenue")) {
@@ -1266,6 +1274,39 @@ fn gen_invoice(g: &mut Gen, i: usize) {
     }
 }
 
+fn gen_task_status(g: &mut Gen, i: usize) {
+    let (label, default, closed) = standard::TASK_STATUSES[i % standard::TASK_STATUSES.len()];
+    let v = [
+        ("MasterLabel", Value::str(label)),
+        ("ApiName", Value::str(label)),
+        ("SortOrder", Value::Int(i as i64 + 1)),
+        ("IsDefault", Value::Bool(default)),
+        ("IsClosed", Value::Bool(closed)),
+    ];
+    for (n, val) in v {
+        let f = g.f(n);
+        g.set(f, val);
+    }
+}
+
+fn gen_currency_type(g: &mut Gen, i: usize) {
+    let (code, rate, places) = standard::CURRENCY_RATES[i % standard::CURRENCY_RATES.len()];
+    let v = [
+        ("IsoCode", Value::str(code)),
+        ("ConversionRate", Value::Num(rate)),
+        ("DecimalPlaces", Value::Int(places)),
+        ("IsActive", Value::Bool(true)),
+        (
+            "IsCorporate",
+            Value::Bool(code == standard::CORPORATE_CURRENCY),
+        ),
+    ];
+    for (n, val) in v {
+        let f = g.f(n);
+        g.set(f, val);
+    }
+}
+
 /// Value for a field of an object loaded from a describe file (no object-specific rules).
 fn generic_value(g: &mut Gen, f: &FieldMeta, i: usize) -> Value {
     if f.ftype == FieldType::Boolean {
@@ -1344,6 +1385,8 @@ fn generate_table(schema: &Schema, counts: &Counts, obj_idx: usize, seed: u64) -
         "Task" => Some(gen_task),
         "Event" => Some(gen_event),
         "Invoice__c" => Some(gen_invoice),
+        "CurrencyType" => Some(gen_currency_type),
+        "TaskStatus" => Some(gen_task_status),
         _ => None,
     };
     let id_idx = obj.field_index("Id").unwrap_or(0);
@@ -1443,6 +1486,125 @@ fn post_pass(schema: &Schema, tables: &mut [Table]) {
     }
 }
 
+/// Real-org value shapes (SALESFORCE.md section 12), applied after generation with their own
+/// random streams so that every other generated value stays as it was.
+fn realism_pass(schema: &Schema, tables: &mut [Table], seed: u64) {
+    if let Some(opp) = schema.object_index("Opportunity") {
+        big_foreign_amounts(&schema.objects[opp], &mut tables[opp], seed);
+    }
+    for name in ["Opportunity", "Invoice__c", "Account", "Lead"] {
+        if let Some(i) = schema.object_index(name) {
+            extra_decimals(&schema.objects[i], &mut tables[i], seed);
+        }
+    }
+    for (name, field) in [("Invoice__c", "Memo__c"), ("Account", "Description")] {
+        if let Some(i) = schema.object_index(name) {
+            nul_bytes(&schema.objects[i], &mut tables[i], field, seed);
+        }
+    }
+    // The demo user's currency is the corporate currency (convertCurrency converts to it).
+    if let Some(user) = schema.object_index("User") {
+        let cur = schema.objects[user].field_index("CurrencyIsoCode");
+        if let (Some(c), Some(row)) = (cur, tables[user].rows.first_mut()) {
+            row.values[c] = Value::str(standard::CORPORATE_CURRENCY);
+        }
+    }
+}
+
+/// Decimals beyond the field's scale (SALESFORCE.md 12.2): in about one record in 40, one
+/// currency/percent/double field (not a compound part, not read-only) keeps 1-2 more decimals
+/// than describe's `scale`, within the field's precision (e.g. Amount 237.631 with scale 2).
+fn extra_decimals(o: &ObjectMeta, t: &mut Table, seed: u64) {
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(object_seed(seed, &format!("realism:decimals:{}", o.name)));
+    let fields: Vec<usize> = o
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.ftype.is_decimal() && f.compound_field_name.is_none() && f.updateable)
+        .map(|(i, _)| i)
+        .collect();
+    if fields.is_empty() {
+        return;
+    }
+    for row in &mut t.rows {
+        if rng.random_range(0..40) != 0 {
+            continue;
+        }
+        let f = fields[rng.random_range(0..fields.len())];
+        let k: u32 = rng.random_range(1..=2);
+        let mut extra = rng.random_range(1..POW10[k as usize]);
+        if extra % 10 == 0 {
+            extra += 1;
+        }
+        let meta = &o.fields[f];
+        let Value::Num(raw) = row.values[f] else {
+            continue;
+        };
+        let scale = meta.scale + k;
+        let int_digits = (raw.unsigned_abs() / POW10[meta.scale as usize] as u64)
+            .checked_ilog10()
+            .map_or(1, |d| d + 1);
+        if int_digits + scale > meta.precision || scale > 18 {
+            continue;
+        }
+        let v = raw * POW10[k as usize] + raw.signum().max(0) * extra - (raw < 0) as i64 * extra;
+        row.values[f] = Value::Dec(v, scale as u8);
+        if meta.name == "Amount" {
+            derive_opportunity(o, &mut row.values, false);
+        }
+    }
+}
+
+/// NUL bytes (SALESFORCE.md 12.10): about one non-null value in 25 of the field gets a U+0000
+/// in the middle (after its first word).
+fn nul_bytes(o: &ObjectMeta, t: &mut Table, field: &str, seed: u64) {
+    let Some(f) = o.field_index(field) else {
+        return;
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(object_seed(seed, &format!("realism:nul:{}", o.name)));
+    for row in &mut t.rows {
+        if rng.random_range(0..25) != 0 {
+            continue;
+        }
+        let Value::Str(s) = &row.values[f] else {
+            continue;
+        };
+        let at = s
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(s.chars().next().map_or(0, char::len_utf8), |(i, _)| i);
+        if at == 0 || at >= s.len() {
+            continue;
+        }
+        let v = format!("{}\u{0}{}", &s[..at], &s[at..]);
+        row.values[f] = Value::Str(v.into());
+    }
+}
+
+/// Multi-currency: about one JPY deal in three gets an amount 150 times larger (a realistic
+/// yen amount such as 900,000 JPY ≈ 6,000 USD, up to 75,000,000 JPY), so that the raw and
+/// the converted order of `Amount` differ visibly. ExpectedRevenue follows.
+fn big_foreign_amounts(o: &ObjectMeta, t: &mut Table, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(object_seed(seed, "realism:jpy-amounts"));
+    let (Some(amount), Some(cur)) = (o.field_index("Amount"), o.field_index("CurrencyIsoCode"))
+    else {
+        return;
+    };
+    for row in &mut t.rows {
+        let pick = rng.random_range(0..3) == 0;
+        if !pick || row.values[cur].as_str() != Some("JPY") {
+            continue;
+        }
+        if let Value::Num(a) = row.values[amount] {
+            // Whole yen: JPY has no decimal places.
+            row.values[amount] = Value::Num(a / 100 * 150 * 100);
+            derive_opportunity(o, &mut row.values, false);
+        }
+    }
+}
+
 /// Generates the whole org. Tables are generated on up to two threads.
 pub fn generate(schema: Schema, seed: u64, sizes: Sizes) -> Org {
     let counts = Counts {
@@ -1486,6 +1648,7 @@ pub fn generate(schema: Schema, seed: u64, sizes: Sizes) -> Org {
         })
         .collect();
     post_pass(&schema, &mut tables);
+    realism_pass(&schema, &mut tables, seed);
     Org::new(schema, tables, max_ts)
 }
 

@@ -14,6 +14,20 @@ use std::time::{Duration, Instant};
 
 pub const DEFAULT_BATCH: usize = 2000;
 pub const MIN_BATCH: usize = 200;
+/// Wide records get smaller pages: with more than this many selected fields...
+pub const WIDE_FIELDS: usize = 100;
+/// ...a page holds at most max(MIN_BATCH, FIELD_BUDGET / fields) records.
+pub const FIELD_BUDGET: usize = 200_000;
+
+/// The page size for a query selecting `fields` columns with the requested `batch`: real orgs
+/// return fewer records than batchSize when records are wide (SALESFORCE.md 12.9).
+pub fn page_size(batch: usize, fields: usize) -> usize {
+    if fields > WIDE_FIELDS {
+        batch.min((FIELD_BUDGET / fields).max(MIN_BATCH))
+    } else {
+        batch
+    }
+}
 const CURSOR_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 pub struct Cursor {
@@ -74,6 +88,7 @@ impl Cursors {
             .into_bytes();
             return Ok(Page { body, records: 0 });
         }
+        let batch = page_size(batch, plan.columns.len());
         let cursor = Cursor {
             plan: Arc::new(plan),
             rows: Arc::new(rows),

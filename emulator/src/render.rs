@@ -3,7 +3,7 @@
 
 use crate::schema::{FieldType, ObjectMeta};
 use crate::soql::compile::{Leaf, RenderNode};
-use crate::soql::eval::leaf_value;
+use crate::soql::eval::{convert_to_user, leaf_value};
 use crate::store::{Org, RowState};
 use crate::value::{write_json_str, write_value, RecordRef, Value};
 
@@ -108,9 +108,16 @@ pub fn write_query_record(
                 leaf,
                 ftype,
                 scale,
+                convert,
             } => {
                 write_key(out, key);
-                write_field_value(out, org, r, leaf, *ftype, *scale);
+                match convert {
+                    Some(ci) => {
+                        let v = convert_to_user(org, r, &leaf_value(org, r, leaf), *ci, *scale);
+                        write_value(out, &v, *scale, &org.schema);
+                    }
+                    None => write_field_value(out, org, r, leaf, *ftype, *scale),
+                }
             }
             RenderNode::Relationship {
                 key,

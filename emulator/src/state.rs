@@ -26,6 +26,14 @@ pub struct Session {
     pub user: RecordRef,
 }
 
+/// Refresh tokens the org accepts (more than one only with rotation: the configured one is
+/// the first) and how many refresh grants succeeded.
+#[derive(Default)]
+pub struct RefreshTokens {
+    pub valid: std::collections::HashSet<String>,
+    pub grants: u64,
+}
+
 pub struct AppState {
     pub cfg: Config,
     pub org: RwLock<Org>,
@@ -38,6 +46,7 @@ pub struct AppState {
     pub token_rng: Mutex<ChaCha8Rng>,
     pub faults: Mutex<crate::faults::Faults>,
     pub bulk: Mutex<crate::bulk::Jobs>,
+    pub refresh_tokens: Mutex<RefreshTokens>,
     /// Set by `start`: lets request handlers hand the state to background work.
     pub self_ref: OnceLock<Weak<AppState>>,
 }
@@ -46,6 +55,9 @@ pub struct AppState {
 /// the built-in definition).
 pub fn build_schema(cfg: &Config) -> Result<Schema, String> {
     let mut objects = standard_schema().objects;
+    if cfg.wide_object_fields > 0 {
+        objects.push(crate::schema::standard::wide_object(cfg.wide_object_fields));
+    }
     if let Some(dir) = &cfg.describe_dir {
         let entries =
             std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
@@ -88,6 +100,7 @@ impl AppState {
             }
             None => None,
         };
+        let first_refresh = cfg.refresh_token.clone();
         let faults = cfg.fault_settings();
         faults.validate()?;
         let seed = crate::timeutil::wall_clock_ms() as u64 ^ std::process::id() as u64;
@@ -103,6 +116,10 @@ impl AppState {
             token_rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             faults: Mutex::new(crate::faults::Faults::new(faults)),
             bulk: Mutex::new(crate::bulk::Jobs::default()),
+            refresh_tokens: Mutex::new(RefreshTokens {
+                valid: [first_refresh].into_iter().collect(),
+                grants: 0,
+            }),
             self_ref: OnceLock::new(),
         })
     }

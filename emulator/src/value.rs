@@ -18,6 +18,9 @@ pub enum Value {
     Int(i64),
     /// Fixed-point number scaled by 10^scale of its field (double/currency/percent).
     Num(i64),
+    /// A number with its own scale (mantissa, scale): a stored value with more decimals than
+    /// the field's describe scale (SALESFORCE.md 12.2).
+    Dec(i64, u8),
     Str(Box<str>),
     /// Days since 1970-01-01.
     Date(i32),
@@ -81,7 +84,9 @@ pub const POW10: [i64; 19] = [
 ];
 
 /// Writes a scaled integer as a JSON number with trailing zeros trimmed but at least one
-/// fractional digit, like Salesforce's `543210.0` / `12345.67`.
+/// fractional digit, like Salesforce's `543210.0` / `12345.67`. Magnitudes of 10^7 and more
+/// are written as Java's `Double.toString` does (`1.2345678E7`, `1.0E7`, `-3.5E8`;
+/// SALESFORCE.md 12.3), from the exact digits (no float rounding).
 pub fn write_decimal(out: &mut Vec<u8>, raw: i64, scale: u32) {
     let scale = scale.min(18) as usize;
     if raw < 0 {
@@ -90,6 +95,10 @@ pub fn write_decimal(out: &mut Vec<u8>, raw: i64, scale: u32) {
     let abs = raw.unsigned_abs();
     let p = POW10[scale] as u64;
     let (int, mut frac) = (abs / p, abs % p);
+    if int >= 10_000_000 {
+        write_exponent(out, int, frac, scale);
+        return;
+    }
     let mut buf = itoa_buf(int);
     out.extend_from_slice(buf.as_bytes());
     out.push(b'.');
@@ -107,6 +116,29 @@ pub fn write_decimal(out: &mut Vec<u8>, raw: i64, scale: u32) {
         out.push(b'0');
     }
     out.extend_from_slice(buf.as_bytes());
+}
+
+/// `d.dddE<n>` from the integer part and the `scale`-digit fraction of a value >= 10^7.
+fn write_exponent(out: &mut Vec<u8>, int: u64, frac: u64, scale: usize) {
+    let int_digits = itoa_buf(int);
+    let mut digits = int_digits.clone().into_bytes();
+    if scale > 0 {
+        let f = itoa_buf(frac);
+        digits.extend(std::iter::repeat_n(b'0', scale - f.len()));
+        digits.extend_from_slice(f.as_bytes());
+    }
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    out.push(digits[0]);
+    out.push(b'.');
+    if digits.len() == 1 {
+        out.push(b'0');
+    } else {
+        out.extend_from_slice(&digits[1..]);
+    }
+    out.push(b'E');
+    out.extend_from_slice((int_digits.len() - 1).to_string().as_bytes());
 }
 
 fn itoa_buf(v: u64) -> String {
@@ -156,6 +188,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value, scale: u32, schema: &Schema) {
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
         Value::Num(raw) => write_decimal(out, *raw, scale),
+        Value::Dec(raw, s) => write_decimal(out, *raw, *s as u32),
         Value::Str(s) => write_json_str(out, s),
         Value::Date(d) => {
             out.push(b'"');
@@ -199,6 +232,19 @@ mod tests {
         assert_eq!(dec(-5, 2), "-0.05");
         assert_eq!(dec(37_774_900_000_000_000, 15), "37.7749");
         assert_eq!(dec(7_500, 3), "7.5");
+        assert_eq!(dec(999_999_999, 2), "9999999.99");
+    }
+
+    #[test]
+    fn large_values_use_java_exponent_form() {
+        assert_eq!(dec(1_234_567_800, 2), "1.2345678E7");
+        assert_eq!(dec(10_000_000, 0), "1.0E7");
+        assert_eq!(dec(-350_000_000, 0), "-3.5E8");
+        assert_eq!(dec(1_234_567_891, 2), "1.234567891E7");
+        assert_eq!(dec(1_000_000_005, 2), "1.000000005E7");
+        assert_eq!(dec(7_500_000_000, 2), "7.5E7");
+        assert_eq!(dec(123_456_789_012_345, 0), "1.23456789012345E14");
+        assert_eq!(dec(23_763_100, 5), "237.631");
     }
 
     #[test]

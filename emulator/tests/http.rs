@@ -860,7 +860,17 @@ fn bulk_query_job_lifecycle() {
         .iter()
         .map(|v| rest_to_csv(v))
         .collect();
-        assert_eq!(row, &expect);
+        // Numbers: the same value (serde_json re-prints `1.76577E7` as `17657700.0`).
+        let same = |a: &String, b: &String| {
+            a == b
+                || a.parse::<f64>()
+                    .ok()
+                    .is_some_and(|x| b.parse::<f64>().ok() == Some(x))
+        };
+        assert!(
+            row.iter().zip(&expect).all(|(a, b)| same(a, b)),
+            "{row:?} vs {expect:?}"
+        );
     }
     // Locators are stable: re-fetching the first page gives the same bytes.
     let a = bulk_call(&s, &t, "GET", &format!("/{id}/results?maxRecords=300"), "");
@@ -1006,4 +1016,803 @@ fn bulk_query_rejections_abort_and_snapshot() {
     let again = bulk_call(&s, &t, "GET", &format!("/{id}/results"), "");
     assert_eq!(again.status, 200);
     assert_eq!(String::from_utf8(again.body).unwrap(), csv);
+}
+
+// ---------------------------------------------------------------------------------------
+// Real-org behaviours (SALESFORCE.md section 12)
+
+fn rate_of(code: &str) -> f64 {
+    match code {
+        "USD" => 1.0,
+        "EUR" => 0.92,
+        "GBP" => 0.79,
+        "JPY" => 150.0,
+        "CAD" => 1.36,
+        "CHF" => 0.88,
+        other => panic!("unexpected currency {other}"),
+    }
+}
+
+fn records(r: &Reply) -> Vec<Value> {
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["records"].as_array().unwrap().clone()
+}
+
+#[test]
+fn multi_currency() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let ct = records(&s.query(
+        &t,
+        "query",
+        "SELECT IsoCode, ConversionRate, DecimalPlaces, IsActive, IsCorporate, CreatedDate, LastModifiedDate, SystemModstamp FROM CurrencyType ORDER BY IsoCode",
+        &[],
+    ));
+    let codes: Vec<&str> = ct.iter().map(|r| r["IsoCode"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["CAD", "CHF", "EUR", "GBP", "JPY", "USD"]);
+    for r in &ct {
+        let code = r["IsoCode"].as_str().unwrap();
+        assert_eq!(r["ConversionRate"].as_f64().unwrap(), rate_of(code));
+        assert_eq!(r["IsCorporate"], code == "USD");
+        assert_eq!(r["IsActive"], true);
+        assert_eq!(r["DecimalPlaces"], if code == "JPY" { 0 } else { 2 });
+    }
+    let body = String::from_utf8(
+        s.query(
+            &t,
+            "query",
+            "SELECT ConversionRate FROM CurrencyType WHERE IsoCode = 'USD'",
+            &[],
+        )
+        .body,
+    )
+    .unwrap();
+    assert!(body.contains("\"ConversionRate\":1.0"), "{body}");
+    // Describe of multi-currency objects has CurrencyIsoCode; CurrencyType is described.
+    for obj in ["Opportunity", "Account", "Invoice__c"] {
+        let d = s
+            .get(
+                &t,
+                &format!("/services/data/v62.0/sobjects/{obj}/describe"),
+                &[],
+            )
+            .json();
+        assert!(d["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "CurrencyIsoCode" && f["type"] == "picklist"));
+    }
+    let d = s
+        .get(
+            &t,
+            "/services/data/v62.0/sobjects/CurrencyType/describe",
+            &[],
+        )
+        .json();
+    let rate = d["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "ConversionRate")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            rate["type"].clone(),
+            rate["precision"].clone(),
+            rate["scale"].clone()
+        ),
+        ("double".into(), 18.into(), 9.into())
+    );
+
+    // ORDER BY a currency field sorts by the converted value.
+    let all = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount != null ORDER BY Amount",
+        &[],
+    ));
+    let conv =
+        |r: &Value| r["Amount"].as_f64().unwrap() / rate_of(r["CurrencyIsoCode"].as_str().unwrap());
+    let converted: Vec<f64> = all.iter().map(conv).collect();
+    assert!(converted.windows(2).all(|w| w[0] <= w[1] * (1.0 + 1e-12)));
+    let raw: Vec<f64> = all.iter().map(|r| r["Amount"].as_f64().unwrap()).collect();
+    assert!(
+        !raw.windows(2).all(|w| w[0] <= w[1]),
+        "raw order must differ"
+    );
+    let big_jpy: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["CurrencyIsoCode"] == "JPY" && r["Amount"].as_f64().unwrap() >= 900_000.0)
+        .collect();
+    assert!(big_jpy.len() >= 5, "{}", big_jpy.len());
+    let desc = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount != null ORDER BY Amount DESC LIMIT 50",
+        &[],
+    ));
+    assert!(desc
+        .iter()
+        .map(conv)
+        .collect::<Vec<_>>()
+        .windows(2)
+        .all(|w| w[0] >= w[1]));
+
+    // WHERE without an ISO code compares the raw number, with one the converted value.
+    let raw_n = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount FROM Opportunity WHERE Amount > 5000",
+        &[],
+    ))
+    .len();
+    assert_eq!(raw_n, raw.iter().filter(|a| **a > 5000.0).count());
+    let usd = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount > USD5000",
+        &[],
+    ));
+    assert_eq!(usd.len(), converted.iter().filter(|a| **a > 5000.0).count());
+    assert!(usd.iter().all(|r| conv(r) > 5000.0));
+    assert_ne!(usd.len(), raw_n);
+    // EUR100.5 compares the value converted into EUR.
+    let eur = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, CurrencyIsoCode FROM Opportunity WHERE Amount < EUR100000.5",
+        &[],
+    ));
+    assert_eq!(
+        eur.len(),
+        converted.iter().filter(|a| **a * 0.92 < 100000.5).count()
+    );
+    let jpy = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Opportunity WHERE Amount >= JPY900000 AND CurrencyIsoCode = 'JPY'",
+        &[],
+    ));
+    assert_eq!(
+        jpy.len(),
+        all.iter()
+            .filter(|r| r["CurrencyIsoCode"] == "JPY" && r["Amount"].as_f64().unwrap() >= 900000.0)
+            .count()
+    );
+
+    // Errors: mixed IN, unknown ISO code, convertCurrency outside SELECT.
+    for (q, code) in [
+        (
+            "SELECT Id FROM Opportunity WHERE Amount IN (USD100, 200)",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT Id FROM Opportunity WHERE Amount > XYZ100",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT Id FROM Opportunity WHERE convertCurrency(Amount) > 100",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT Id FROM Opportunity ORDER BY convertCurrency(Amount)",
+            "MALFORMED_QUERY",
+        ),
+        (
+            "SELECT convertCurrency(Name) FROM Opportunity",
+            "INVALID_FIELD",
+        ),
+        (
+            "SELECT Id FROM Opportunity WHERE Probability > USD5",
+            "INVALID_FIELD",
+        ),
+    ] {
+        let e = s.query(&t, "query", q, &[]);
+        assert_eq!(e.status, 400, "{q}");
+        assert_eq!(e.json()[0]["errorCode"], code, "{q}: {}", e.json());
+    }
+    assert_eq!(
+        s.query(
+            &t,
+            "query",
+            "SELECT Id FROM Opportunity WHERE Amount IN (USD100, EUR200)",
+            &[]
+        )
+        .status,
+        200
+    );
+
+    // convertCurrency: key is the field name unless aliased; value in USD.
+    // A plain field cannot be aliased.
+    let e = s.query(
+        &t,
+        "query",
+        "SELECT Amount usd_amount FROM Opportunity",
+        &[],
+    );
+    assert_eq!(e.status, 400);
+    let c = s.query(
+        &t,
+        "query",
+        "SELECT Id, CurrencyIsoCode, convertCurrency(Amount) FROM Opportunity WHERE CurrencyIsoCode = 'JPY' AND Amount > 900000 ORDER BY Amount LIMIT 5",
+        &[],
+    );
+    for r in records(&c) {
+        let id = r["Id"].as_str().unwrap();
+        let one = records(&s.query(
+            &t,
+            "query",
+            &format!("SELECT Amount FROM Opportunity WHERE Id = '{id}'"),
+            &[],
+        ));
+        let want = (one[0]["Amount"].as_f64().unwrap() / 150.0 * 100.0).round() / 100.0;
+        assert!((r["Amount"].as_f64().unwrap() - want).abs() < 0.005, "{r}");
+    }
+    let a = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Amount, convertCurrency(Amount) usd FROM Opportunity WHERE CurrencyIsoCode = 'EUR' AND Amount != null LIMIT 3",
+        &[],
+    ));
+    for r in a {
+        let want = r["Amount"].as_f64().unwrap() / 0.92;
+        assert!((r["usd"].as_f64().unwrap() - want).abs() < 0.006, "{r}");
+    }
+}
+
+/// The raw JSON texts of every `"key":<number>` in a response body.
+fn raw_numbers(body: &[u8], key: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(body);
+    let pat = format!("\"{key}\":");
+    text.match_indices(&pat)
+        .map(|(i, _)| {
+            text[i + pat.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || "-.E".contains(*c))
+                .collect::<String>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn bulk_csv(s: &Server, t: &str, soql: &str) -> String {
+    let job = create_job(s, t, soql).json();
+    let id = job["id"].as_str().unwrap().to_string();
+    wait_complete(s, t, &id);
+    let r = bulk_call(s, t, "GET", &format!("/{id}/results"), "");
+    assert_eq!(r.status, 200);
+    String::from_utf8(r.body).unwrap()
+}
+
+#[test]
+fn decimals_beyond_scale_and_exponent_numbers() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let q = "SELECT Id, Amount FROM Opportunity ORDER BY Id";
+    let rest = s.query(&t, "query", q, &[]);
+    let amounts = raw_numbers(&rest.body, "Amount");
+    let decimals = |v: &str| v.split_once('.').map_or(0, |(_, f)| f.len());
+    let long: Vec<&String> = amounts
+        .iter()
+        .filter(|a| !a.contains('E') && decimals(a) > 2)
+        .collect();
+    assert!(long.len() >= 2, "{long:?}");
+    assert!(long.iter().all(|a| decimals(a) <= 4), "{long:?}");
+    // Exponent form for magnitudes >= 1e7 (yen-sized deals).
+    let big: Vec<&String> = amounts.iter().filter(|a| a.contains('E')).collect();
+    assert!(!big.is_empty());
+    for b in &big {
+        let (m, e) = b.split_once('E').unwrap();
+        assert!(m.contains('.') && e.parse::<u32>().unwrap() >= 7, "{b}");
+        assert!(m
+            .trim_start_matches('-')
+            .starts_with(|c: char| ('1'..='9').contains(&c)));
+    }
+    // Bulk CSV carries exactly the same texts.
+    let csv = bulk_csv(&s, &t, q);
+    let cells: Vec<String> = parse_csv(&csv)[1..].iter().map(|r| r[1].clone()).collect();
+    let rest_texts: Vec<String> = records(&rest)
+        .iter()
+        .zip(
+            String::from_utf8_lossy(&rest.body)
+                .split("\"attributes\"")
+                .skip(1),
+        )
+        .map(|(r, chunk)| {
+            if r["Amount"].is_null() {
+                String::new()
+            } else {
+                raw_numbers(chunk.as_bytes(), "Amount")[0].clone()
+            }
+        })
+        .collect();
+    assert_eq!(cells, rest_texts);
+    // Equality on a value with extra decimals is exact.
+    let v = long[0];
+    let hit = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM Opportunity WHERE Amount = {v}"),
+        &[],
+    ));
+    assert_eq!(hit.len(), 1);
+    let rounded = &v[..v.find('.').unwrap() + 3];
+    let miss = s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM Opportunity WHERE Amount = {rounded} AND Amount = {v}"),
+        &[],
+    );
+    assert_eq!(records(&miss).len(), 0);
+    // Account.AnnualRevenue (scale 0) in the millions and more: 1.0E7 style.
+    let acc = s.query(&t, "query", "SELECT Id, AnnualRevenue FROM Account", &[]);
+    let rev = raw_numbers(&acc.body, "AnnualRevenue");
+    assert!(rev.iter().any(|r| r.contains('E')), "{rev:?}");
+    assert!(rev
+        .iter()
+        .filter(|r| !r.contains('E'))
+        .all(|r| r.parse::<f64>().unwrap() < 1e7));
+    let csv = bulk_csv(&s, &t, "SELECT Id, AnnualRevenue FROM Account");
+    assert!(csv.contains("E7\"") || csv.contains("E8\""));
+    // Filters still see the exact value.
+    let n = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Account WHERE AnnualRevenue >= 10000000",
+        &[],
+    ))
+    .len();
+    assert_eq!(
+        n,
+        rev.iter()
+            .filter(|r| r.parse::<f64>().unwrap() >= 1e7)
+            .count()
+    );
+}
+
+#[test]
+fn request_head_limit() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let soql = |n: usize| {
+        let mut q = String::from("SELECT Id FROM Account WHERE Name IN ('x'");
+        // n = length of the percent-encoded query in the request line.
+        while enc(&q).len() < n - 120 {
+            q.push_str(",'abcdefghijklmnopqrstuvwxyz'");
+        }
+        q + ")"
+    };
+    // ~16,000 bytes of request line: served normally.
+    let r = s.query(&t, "query", &soql(16_000), &[]);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // ~17,000 bytes of request line: 414 with an HTML body, logged.
+    let r = s.query(&t, "query", &soql(17_000), &[]);
+    assert_eq!(r.status, 414);
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(body.starts_with("<html><head><title>414"), "{body}");
+    // Headers: 16,000 bytes pass, 17,000 bytes get 431.
+    let pad = |n: usize| "a".repeat(n);
+    let ok = pad(16_000 - 300);
+    let r = s.get(&t, "/services/data/v62.0/limits", &[("X-Pad", &ok)]);
+    assert_eq!(r.status, 200);
+    let big = pad(17_000);
+    let r = s.get(&t, "/services/data/v62.0/limits", &[("X-Pad", &big)]);
+    assert_eq!(r.status, 431);
+    assert!(String::from_utf8_lossy(&r.body).contains("431 Request Header Fields Too Large"));
+    let log = s.call("GET", "/__emulator/requests", &[], "").json();
+    let statuses: Vec<u64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&414) && statuses.contains(&431),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn wide_object_and_small_pages() {
+    let s = spawn(Config {
+        wide_object_fields: 500,
+        scale: 20.0,
+        ..Config::default()
+    });
+    let t = s.token();
+    let d = s
+        .get(&t, "/services/data/v62.0/sobjects/Wide__c/describe", &[])
+        .json();
+    let fields = d["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for n in [
+        "Id",
+        "Name",
+        "CreatedDate",
+        "LastModifiedDate",
+        "SystemModstamp",
+        "IsDeleted",
+        "OwnerId",
+        "CurrencyIsoCode",
+        "Field_0001__c",
+        "Field_0500__c",
+    ] {
+        assert!(names.contains(&n), "{n}");
+    }
+    let types: std::collections::BTreeSet<&str> = fields
+        .iter()
+        .filter(|f| f["name"].as_str().unwrap().starts_with("Field_"))
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), 7, "{types:?}");
+    // 500 selected fields: pages of max(200, 200000/500) = 400 records.
+    let list: Vec<String> = (1..=500).map(|i| format!("Field_{i:04}__c")).collect();
+    let soql = format!("SELECT Id, {} FROM Wide__c", list[..499].join(", "));
+    // Too long for a GET URI? 500 names ≈ 7.5 kB: fits.
+    let r = s.query(
+        &t,
+        "query",
+        &soql,
+        &[("Sforce-Query-Options", "batchSize=2000")],
+    );
+    assert_eq!(r.status, 200, "{}", r.status);
+    let v = r.json();
+    assert_eq!(v["totalSize"], 2000);
+    assert_eq!(v["records"].as_array().unwrap().len(), 400);
+    assert!(v["nextRecordsUrl"].is_string());
+    // 150 fields: 1333 records; 50 fields: batchSize.
+    let soql = format!("SELECT {} FROM Wide__c", list[..150].join(", "));
+    let v = s.query(&t, "query", &soql, &[]).json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 1333);
+    let soql = format!("SELECT {} FROM Wide__c", list[..50].join(", "));
+    let v = s
+        .query(
+            &t,
+            "query",
+            &soql,
+            &[("Sforce-Query-Options", "batchSize=500")],
+        )
+        .json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 500);
+    // Without the flag there is no Wide__c.
+    let s2 = spawn(Config::default());
+    let t2 = s2.token();
+    assert_eq!(
+        s2.query(&t2, "query", "SELECT Id FROM Wide__c", &[]).status,
+        400
+    );
+}
+
+#[test]
+fn refresh_token_rotation() {
+    let s = spawn(Config {
+        rotate_refresh_tokens: true,
+        ..Config::default()
+    });
+    let grant = |rt: &str| {
+        s.call(
+            "POST",
+            "/services/oauth2/token",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            &format!("grant_type=refresh_token&client_id=sf-emulator-client&client_secret=sf-emulator-secret&refresh_token={}", enc(rt)),
+        )
+    };
+    let a = grant("sf-emulator-refresh");
+    assert_eq!(a.status, 200);
+    let a = a.json();
+    let rt1 = a["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(rt1, "sf-emulator-refresh");
+    // The used token is gone.
+    let again = grant("sf-emulator-refresh");
+    assert_eq!(again.status, 400);
+    assert_eq!(
+        again.json(),
+        serde_json::json!({"error":"invalid_grant","error_description":"expired access/refresh token"})
+    );
+    let b = grant(&rt1).json();
+    let rt2 = b["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(rt1, rt2);
+    assert_eq!(grant(&rt1).status, 400);
+    // Access tokens issued earlier stay valid.
+    let old = a["access_token"].as_str().unwrap();
+    assert_eq!(s.get(old, "/services/data/v62.0/limits", &[]).status, 200);
+    let st = s.call("GET", "/__emulator/stats", &[], "").json();
+    assert_eq!(st["refreshGrants"], 2);
+    assert_eq!(st["validRefreshTokens"], 1);
+    assert!(
+        !String::from_utf8_lossy(&s.call("GET", "/__emulator/stats", &[], "").body).contains(&rt2)
+    );
+    // Without the flag: no refresh_token in the response, the token stays valid.
+    let s2 = spawn(Config::default());
+    for _ in 0..2 {
+        let r = s2.call(
+            "POST",
+            "/services/oauth2/token",
+            &[],
+            "grant_type=refresh_token&client_id=sf-emulator-client&refresh_token=sf-emulator-refresh",
+        );
+        assert_eq!(r.status, 200);
+        assert!(r.json().get("refresh_token").is_none());
+    }
+}
+
+#[test]
+fn accept_strictness_and_edge_faults() {
+    let s = spawn(Config {
+        bulk_strict_accept: true,
+        ..Config::default()
+    });
+    let t = s.token();
+    let job = create_job(&s, &t, "SELECT Id FROM Account LIMIT 5").json();
+    let id = job["id"].as_str().unwrap().to_string();
+    wait_complete(&s, &t, &id);
+    let path = format!("/services/data/v62.0/jobs/query/{id}/results");
+    let r = s.get(&t, &path, &[("Accept", "application/json")]);
+    assert_eq!(r.status, 406);
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&r.body).contains("<title>406 Not Acceptable</title>"));
+    for ok in ["text/csv", "*/*", "application/json, text/*;q=0.5", ""] {
+        let h: Vec<(&str, &str)> = if ok.is_empty() {
+            vec![]
+        } else {
+            vec![("Accept", ok)]
+        };
+        assert_eq!(s.get(&t, &path, &h).status, 200, "{ok}");
+    }
+    assert_eq!(s.get(&t, &path, &[("Accept", "text/csv;q=0")]).status, 406);
+
+    // Scheduled edge statuses answer HTML; the concurrent-limit 403 is JSON.
+    for st in [420, 406, 414, 431] {
+        faults(&s, "POST", "/after", &format!("{{\"status\":{st}}}"));
+        let r = s.get(&t, "/services/data/v62.0/limits", &[]);
+        assert_eq!(r.status, st);
+        assert_eq!(r.header("Content-Type"), Some("text/html"));
+        let body = String::from_utf8_lossy(&r.body).to_string();
+        assert!(
+            body.starts_with("<html><head><title>") && body.contains("</body></html>"),
+            "{body}"
+        );
+    }
+    faults(
+        &s,
+        "POST",
+        "/after",
+        r#"{"status":403,"kind":"concurrent"}"#,
+    );
+    let r = s.get(&t, "/services/data/v62.0/limits", &[]);
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json(),
+        serde_json::json!([{"message":"ConcurrentRequests (Concurrent API Requests) Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}])
+    );
+    let bad = s.call(
+        "POST",
+        "/__emulator/faults/after",
+        &[],
+        r#"{"status":500,"kind":"concurrent"}"#,
+    );
+    assert_eq!(bad.status, 400);
+
+    // Random 420/406 rates.
+    let f = faults(&s, "PUT", "", r#"{"rate_420":0.3,"rate_406":0.2,"seed":3}"#);
+    assert_eq!(f["rate_420"], 0.3);
+    let mut seen = std::collections::BTreeMap::new();
+    for _ in 0..100 {
+        *seen
+            .entry(s.get(&t, "/services/data/v62.0/limits", &[]).status)
+            .or_insert(0) += 1;
+    }
+    assert!(
+        seen[&420] > 15 && seen[&406] > 8 && seen[&200] > 30,
+        "{seen:?}"
+    );
+    let f = faults(&s, "GET", "", "");
+    assert_eq!(f["injected"]["error_420"], seen[&420]);
+    assert_eq!(f["injected"]["error_406"], seen[&406]);
+    let bad = s.call("PUT", "/__emulator/faults", &[], r#"{"rate_420":1.5}"#);
+    assert_eq!(bad.status, 400);
+    // CLI flags.
+    let s2 = spawn(Config {
+        fault_420_rate: 1.0,
+        ..Config::default()
+    });
+    let t2 = s2.token();
+    assert_eq!(s2.get(&t2, "/services/data/v62.0/limits", &[]).status, 420);
+}
+
+#[test]
+fn bulk_refused_failed_and_queued_jobs() {
+    let s = spawn(Config {
+        bulk_delay_ms: 100,
+        bulk_queue_ms: 500,
+        ..Config::default()
+    });
+    let t = s.token();
+    // TaskStatus: queryable over REST, refused by Bulk.
+    let rows = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, MasterLabel, ApiName, SortOrder, IsDefault, IsClosed, CreatedDate, LastModifiedDate, SystemModstamp FROM TaskStatus ORDER BY SortOrder",
+        &[],
+    ));
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0]["MasterLabel"], "Not Started");
+    assert_eq!(rows[0]["IsDefault"], true);
+    assert_eq!(rows[2]["IsClosed"], true);
+    let r = create_job(&s, &t, "SELECT Id, MasterLabel FROM TaskStatus");
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        serde_json::json!([{"message":"Entity 'TaskStatus' is not supported by the Bulk API.","errorCode":"INVALIDENTITY"}])
+    );
+    // A queued job stays UploadComplete for --bulk-queue-ms.
+    let job = create_job(&s, &t, "SELECT Id FROM Account LIMIT 3").json();
+    let id = job["id"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(350));
+    let info = bulk_call(&s, &t, "GET", &format!("/{id}"), "").json();
+    assert_eq!(info["state"], "UploadComplete");
+    let info = wait_complete(&s, &t, &id);
+    assert_eq!(info["numberRecordsProcessed"], 3);
+    // fail-next: the next N jobs end Failed with errorMessage.
+    let f = s.call(
+        "POST",
+        "/__emulator/bulk/fail-next",
+        &[],
+        r#"{"count":1,"error_message":"InternalServerError: boom"}"#,
+    );
+    assert_eq!(f.status, 200);
+    let bad = create_job(&s, &t, "SELECT Id FROM Account").json();
+    let good = create_job(&s, &t, "SELECT Id FROM Account LIMIT 1").json();
+    let bad_id = bad["id"].as_str().unwrap().to_string();
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = bulk_call(&s, &t, "GET", &format!("/{bad_id}"), "").json();
+        if last["state"] == "Failed" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(last["state"], "Failed");
+    assert_eq!(last["errorMessage"], "InternalServerError: boom");
+    let r = bulk_call(&s, &t, "GET", &format!("/{bad_id}/results"), "");
+    assert_eq!(r.status, 412);
+    assert!(r.json()[0]["message"].as_str().unwrap().ends_with("FAILED"));
+    let good_id = good["id"].as_str().unwrap().to_string();
+    for _ in 0..100 {
+        last = bulk_call(&s, &t, "GET", &format!("/{good_id}"), "").json();
+        if last["state"] == "JobComplete" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(last["state"], "JobComplete");
+    assert!(last.get("errorMessage").is_none());
+}
+
+#[test]
+fn content_document_link_needs_a_filter() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let msg = "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator.";
+    for q in [
+        "SELECT Id FROM ContentDocumentLink",
+        "SELECT Id FROM ContentDocumentLink WHERE ShareType = 'V'",
+        "SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId != null",
+        "SELECT Id FROM ContentDocumentLink WHERE LinkedEntityId = '001000000000000AAA' OR ShareType = 'V'",
+    ] {
+        let r = s.query(&t, "query", q, &[]);
+        assert_eq!(r.status, 400, "{q}");
+        assert_eq!(r.json(), serde_json::json!([{"message": msg, "errorCode": "MALFORMED_QUERY"}]), "{q}");
+        let b = create_job(&s, &t, q);
+        assert_eq!(b.status, 400);
+        assert_eq!(b.json()[0]["message"], msg);
+    }
+    let docs = records(&s.query(&t, "query", "SELECT Id, Title FROM ContentDocument", &[]));
+    assert!(docs.len() >= 3);
+    // Find links through the dump, then query them by a single id and by IN.
+    let links = s
+        .call("GET", "/__emulator/dump/ContentDocumentLink", &[], "")
+        .json();
+    let links = links.as_array().unwrap();
+    assert!(links.len() >= 5);
+    let acc = links[0]["LinkedEntityId"].as_str().unwrap();
+    let doc = links[0]["ContentDocumentId"].as_str().unwrap();
+    let by_acc = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id, ContentDocumentId, LinkedEntityId, ShareType, Visibility, IsDeleted, SystemModstamp FROM ContentDocumentLink WHERE LinkedEntityId = '{acc}'"),
+        &[],
+    ));
+    assert_eq!(
+        by_acc.len(),
+        links.iter().filter(|l| l["LinkedEntityId"] == acc).count()
+    );
+    let ids: Vec<String> = docs
+        .iter()
+        .map(|d| format!("'{}'", d["Id"].as_str().unwrap()))
+        .collect();
+    let by_docs = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId IN ({}) AND ShareType != null", ids.join(",")),
+        &[],
+    ));
+    assert_eq!(
+        by_docs.len(),
+        links.iter().filter(|l| !l["ShareType"].is_null()).count()
+    );
+    let one = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = '{doc}'"),
+        &[],
+    ));
+    assert!(!one.is_empty());
+    let b = create_job(
+        &s,
+        &t,
+        &format!("SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = '{doc}'"),
+    );
+    assert_eq!(b.status, 200);
+}
+
+#[test]
+fn nul_bytes_in_text() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    for (obj, field) in [("Invoice__c", "Memo__c"), ("Account", "Description")] {
+        let q = format!("SELECT Id, {field} FROM {obj} ORDER BY Id");
+        let r = s.query(&t, "query", &q, &[]);
+        let body = String::from_utf8_lossy(&r.body).to_string();
+        assert!(body.contains("\\u0000"), "{obj}");
+        let recs = records(&r);
+        let with: Vec<&str> = recs
+            .iter()
+            .filter_map(|r| r[field].as_str())
+            .filter(|v| v.contains('\0'))
+            .collect();
+        assert!(with.len() >= 2, "{obj}: {}", with.len());
+        assert!(with
+            .iter()
+            .all(|v| !v.starts_with('\0') && !v.ends_with('\0')));
+        // Bulk CSV: the raw 0x00 byte.
+        let csv = bulk_csv(&s, &t, &q);
+        let zeros = csv.bytes().filter(|b| *b == 0).count();
+        assert_eq!(
+            zeros,
+            with.iter().map(|v| v.matches('\0').count()).sum::<usize>()
+        );
+    }
+}
+
+#[test]
+fn versions_up_to_68_and_retired_ones() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let v = s.call("GET", "/services/data", &[], "").json();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.first().unwrap()["version"], "31.0");
+    let last = list.last().unwrap();
+    assert_eq!(last["version"], "68.0");
+    assert_eq!(last["label"], "Winter '27");
+    assert_eq!(last["url"], "/services/data/v68.0");
+    assert!(list
+        .iter()
+        .any(|x| x["version"] == "62.0" && x["label"] == "Winter '25"));
+    assert!(!list.iter().any(|x| x["version"] == "30.0"));
+    for ver in ["v20.0", "v25.0", "v30.0"] {
+        let r = s.get(&t, &format!("/services/data/{ver}/sobjects"), &[]);
+        assert_eq!(r.status, 410);
+        assert_eq!(r.json()[0]["errorCode"], "UNSUPPORTED_API_VERSION");
+        assert!(r.json()[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Version {ver} of the API is no longer supported")));
+    }
+    assert_eq!(s.get(&t, "/services/data/v31.0/sobjects", &[]).status, 200);
+    assert_eq!(s.get(&t, "/services/data/v68.0/limits", &[]).status, 200);
+    assert_eq!(s.get(&t, "/services/data/v69.0/limits", &[]).status, 404);
 }

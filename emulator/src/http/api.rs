@@ -14,11 +14,17 @@ use crate::writes;
 use serde_json::{json, Value as Json};
 use std::sync::atomic::Ordering;
 
-pub const MIN_VERSION: u32 = 20;
-pub const MAX_VERSION: u32 = 66;
+/// Oldest version ever served (the base of the release labels: v20.0 = Winter '11).
+const FIRST_VERSION: u32 = 20;
+/// v20.0-v30.0 are retired (Summer '25): requests under them answer 410.
+pub const LAST_RETIRED: u32 = 30;
+/// Oldest listed and served version.
+pub const MIN_VERSION: u32 = LAST_RETIRED + 1;
+/// Newest version: v68.0 = Winter '27.
+pub const MAX_VERSION: u32 = 68;
 
 fn release_label(major: u32) -> String {
-    let k = major - MIN_VERSION;
+    let k = major - FIRST_VERSION;
     let season = ["Winter", "Spring", "Summer"][(k % 3) as usize];
     format!("{season} '{:02}", 11 + k / 3)
 }
@@ -39,6 +45,21 @@ fn parse_version(seg: &str) -> Option<String> {
     (minor == "0" && (MIN_VERSION..=MAX_VERSION).contains(&major)).then(|| v.to_string())
 }
 
+/// A retired version (`v20.0`..`v30.0`): 410 with a JSON error (code and wording are the
+/// emulator's choice; the docs only say retired versions answer 410).
+fn retired(seg: &str) -> Option<Resp> {
+    let v = seg.strip_prefix('v')?;
+    let (major, minor) = v.split_once('.')?;
+    let major: u32 = major.parse().ok()?;
+    (minor == "0" && (FIRST_VERSION..=LAST_RETIRED).contains(&major)).then(|| {
+        Resp::error(&ApiError::new(
+            410,
+            "UNSUPPORTED_API_VERSION",
+            format!("Version v{major}.0 of the API is no longer supported. Use API version {MIN_VERSION}.0 or later."),
+        ))
+    })
+}
+
 pub fn session_user(state: &AppState, req: &Req) -> Option<RecordRef> {
     let h = req.header("authorization")?;
     let token = h
@@ -50,6 +71,9 @@ pub fn session_user(state: &AppState, req: &Req) -> Option<RecordRef> {
 
 pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
     let (vseg, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    if let Some(r) = retired(vseg) {
+        return r;
+    }
     let Some(version) = parse_version(vseg) else {
         return Resp::error(&ApiError::not_found());
     };

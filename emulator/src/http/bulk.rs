@@ -147,6 +147,10 @@ fn create_job(
     };
     let mut jobs = lock(&state.bulk);
     let id = jobs.next_id();
+    let fail_with = (jobs.fail_next > 0).then(|| {
+        jobs.fail_next -= 1;
+        jobs.fail_message.clone()
+    });
     let job = Job {
         id: id.clone(),
         query_all,
@@ -163,6 +167,9 @@ fn create_job(
         started: Instant::now(),
         results: None,
         processing_ms: 0,
+        queue_ms: state.cfg.bulk_queue_ms,
+        fail_with,
+        error_message: None,
     };
     let info = job.info(false);
     jobs.map.insert(id.clone(), job);
@@ -170,7 +177,7 @@ fn create_job(
     // Complete the job in the background when its delay has passed (the snapshot is taken
     // then). Without a state handle (not started via `start`), polling completes it.
     if let Some(st) = state.self_ref.get().and_then(|w| w.upgrade()) {
-        let delay = state.cfg.bulk_delay_ms;
+        let delay = state.cfg.bulk_delay_ms + state.cfg.bulk_queue_ms;
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(delay));
             complete(&st, &id);
@@ -187,7 +194,8 @@ fn poll(state: &AppState, id: &str) {
     let due = lock(&state.bulk).map.get(id).is_some_and(|j| {
         j.results.is_none()
             && !j.state.is_terminal()
-            && j.started.elapsed() >= Duration::from_millis(state.cfg.bulk_delay_ms)
+            && j.started.elapsed()
+                >= Duration::from_millis(state.cfg.bulk_delay_ms + state.cfg.bulk_queue_ms)
     });
     if due {
         complete(state, id);
@@ -196,6 +204,18 @@ fn poll(state: &AppState, id: &str) {
 
 /// Runs the job's query, renders the CSV snapshot and marks the job JobComplete.
 pub fn complete(state: &AppState, id: &str) {
+    {
+        let now = read(&state.org).clock.now() / 1000 * 1000;
+        let mut jobs = lock(&state.bulk);
+        if let Some(j) = jobs.map.get_mut(id) {
+            if let (false, Some(m)) = (j.state.is_terminal(), j.fail_with.take()) {
+                j.state = JobState::Failed;
+                j.error_message = Some(m);
+                j.modstamp_ms = now;
+                return;
+            }
+        }
+    }
     let Some((plan, query_all, delim, crlf)) = lock(&state.bulk).map.get(id).and_then(|j| {
         (!j.state.is_terminal()).then(|| {
             (
@@ -227,7 +247,26 @@ pub fn complete(state: &AppState, id: &str) {
     }
 }
 
+/// Whether an Accept header admits `text/csv` (absent: anything goes).
+pub fn accepts_csv(accept: Option<&str>) -> bool {
+    let Some(h) = accept else { return true };
+    h.split(',').any(|range| {
+        let mut parts = range.split(';');
+        let mt = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q_zero = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f64>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        !q_zero && matches!(mt.as_str(), "text/csv" | "text/*" | "*/*")
+    })
+}
+
 fn results(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
+    if state.cfg.bulk_strict_accept && !accepts_csv(req.header("accept")) {
+        return Ok(Resp::html(406));
+    }
     poll(state, id);
     let res = {
         let mut jobs = lock(&state.bulk);

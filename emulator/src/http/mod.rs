@@ -82,6 +82,50 @@ impl Resp {
     pub fn error(e: &ApiError) -> Resp {
         Resp::json(e.status, e.body().into_bytes())
     }
+    /// An HTML error page as a CDN edge / proxy in front of Salesforce answers it.
+    pub fn html(status: u16) -> Resp {
+        let title = format!("{status} {}", reason(status));
+        let body = format!(
+            "<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center><hr><center>edge</center></body></html>\n"
+        );
+        let mut r = Resp::json(status, body.into_bytes());
+        r.content_type = "text/html";
+        r
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        403 => "Forbidden",
+        406 => "Not Acceptable",
+        414 => "Request-URI Too Large",
+        420 => "Enhance Your Calm",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Error",
+    }
+}
+
+/// Request line plus headers may not exceed this many bytes (SALESFORCE.md 5 and 12.4).
+pub const MAX_REQUEST_HEAD: usize = 16_384;
+
+/// Size of the request line and header block as sent on the wire (`METHOD URI HTTP/1.1\r\n`,
+/// `Name: value\r\n` per header, the final `\r\n`).
+fn head_size(parts: &hyper::http::request::Parts) -> (usize, usize) {
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map_or(parts.uri.to_string().len(), |p| p.as_str().len());
+    let line = parts.method.as_str().len() + 1 + uri + 1 + 8 + 2;
+    let headers: usize = parts
+        .headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + 2 + v.len() + 2)
+        .sum();
+    (line, line + headers + 2)
 }
 
 impl From<ApiError> for Resp {
@@ -152,7 +196,16 @@ async fn inject_faults(state: &AppState, req: &Req) -> Result<Option<Resp>, ()> 
             Err(())
         }
         Decision::Fail(status) => {
-            let mut r = Resp::error(&faults::fault_error(status));
+            let mut r = if faults::is_edge_status(status) {
+                Resp::html(status)
+            } else {
+                Resp::error(&faults::fault_error(status))
+            };
+            r.soql = soql();
+            Ok(Some(r))
+        }
+        Decision::Concurrent => {
+            let mut r = Resp::error(&faults::concurrent_error());
             r.soql = soql();
             Ok(Some(r))
         }
@@ -176,6 +229,27 @@ async fn handle(
     abort: Arc<Notify>,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
+    let (line, head) = head_size(&parts);
+    if head > MAX_REQUEST_HEAD {
+        let status = if line > MAX_REQUEST_HEAD { 414 } else { 431 };
+        let resp = Resp::html(status);
+        let logged = Req {
+            method: parts.method.as_str().to_string(),
+            path: percent_encoding::percent_decode_str(parts.uri.path())
+                .decode_utf8_lossy()
+                .into_owned(),
+            params: HashMap::new(),
+            headers: Default::default(),
+            body: Bytes::new(),
+        };
+        log_request(&state, &logged, &resp);
+        return Response::builder()
+            .status(resp.status)
+            .header("Content-Type", resp.content_type)
+            .header("Connection", "close")
+            .body(Full::new(Bytes::from(resp.body)))
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
+    }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
@@ -265,7 +339,11 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
                 let ab = ab.clone();
                 async move { Ok::<_, Infallible>(handle(st, req, ab).await) }
             });
+            // Room for heads well beyond MAX_REQUEST_HEAD, so that the 16,384-byte rule (431 /
+            // 414 with an HTML body) is the one a client meets, not hyper's own limits.
             let conn = hyper::server::conn::http1::Builder::new()
+                .max_buf_size(1024 * 1024)
+                .max_headers(1000)
                 .serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}

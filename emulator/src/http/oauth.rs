@@ -88,6 +88,16 @@ fn jwt_user(state: &AppState, assertion: &str) -> Result<RecordRef, Resp> {
         .ok_or_else(|| oauth_error("invalid_grant", "user hasn't approved this consumer"))
 }
 
+/// A random token: `prefix` then 96 characters.
+fn random_token(state: &AppState, prefix: &str) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+    let mut rng = lock(&state.token_rng);
+    let tail: String = (0..96)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
 pub fn token(state: &AppState, req: &Req) -> Resp {
     if req.method != "POST" {
         return Resp::error(&crate::error::ApiError::new(
@@ -101,6 +111,7 @@ pub fn token(state: &AppState, req: &Req) -> Resp {
     let get = |k: &str| form.get(k).map(String::as_str);
     let cfg = &state.cfg;
     let grant = get("grant_type").unwrap_or("");
+    let mut rotated: Option<String> = None;
     let user = match grant {
         "refresh_token" | "client_credentials" => {
             if get("client_id") == Some(cfg.uninstalled_client_id.as_str()) {
@@ -117,9 +128,19 @@ pub fn token(state: &AppState, req: &Req) -> Resp {
             if secret_required && secret != Some(cfg.client_secret.as_str()) {
                 return oauth_error("invalid_client", "invalid client credentials");
             }
-            if grant == "refresh_token" && get("refresh_token") != Some(cfg.refresh_token.as_str())
-            {
-                return oauth_error("invalid_grant", "expired access/refresh token");
+            if grant == "refresh_token" {
+                let used = get("refresh_token").unwrap_or("");
+                let mut rt = lock(&state.refresh_tokens);
+                if !rt.valid.contains(used) {
+                    return oauth_error("invalid_grant", "expired access/refresh token");
+                }
+                rt.grants += 1;
+                if cfg.rotate_refresh_tokens {
+                    rt.valid.remove(used);
+                    let next = random_token(state, "5Aep861");
+                    rt.valid.insert(next.clone());
+                    rotated = Some(next);
+                }
             }
             match read(&state.org).default_user() {
                 Some(u) => u,
@@ -139,14 +160,7 @@ pub fn token(state: &AppState, req: &Req) -> Resp {
         let org = read(&state.org);
         (org.org_id.clone(), org.id_string(user))
     };
-    let token = {
-        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
-        let mut rng = lock(&state.token_rng);
-        let tail: String = (0..96)
-            .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-            .collect();
-        format!("{}!AQ{}", &org_id[..15], tail)
-    };
+    let token = random_token(state, &format!("{}!AQ", &org_id[..15]));
     lock(&state.sessions).insert(token.clone(), Session { user });
     let base = state.base_url();
     let id_url = format!("{base}/id/{org_id}/{user_id}");
@@ -172,6 +186,9 @@ pub fn token(state: &AppState, req: &Req) -> Resp {
     });
     if grant == "client_credentials" {
         body["token_format"] = json!("opaque");
+    }
+    if let Some(rt) = rotated {
+        body["refresh_token"] = json!(rt);
     }
     Resp::value(200, &body)
 }

@@ -73,6 +73,12 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             if s.status != 0 && !(100..=599).contains(&s.status) {
                 return bad_json("status must be 0 (drop) or an HTTP status".into());
             }
+            if s.kind
+                .as_deref()
+                .is_some_and(|k| k != "concurrent" || s.status != 403)
+            {
+                return bad_json("kind \"concurrent\" needs status 403".into());
+            }
             let mut f = lock(&state.faults);
             if s.count > 0 {
                 f.scheduled.push_back(s);
@@ -80,6 +86,22 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             Resp::value(200, &f.to_json())
         }
         ("POST", "backdate") => backdate(state, req),
+        ("POST", "bulk/fail-next") => {
+            let body: serde_json::Value = match serde_json::from_slice(&req.body) {
+                Ok(v) => v,
+                Err(e) => return bad_json(e.to_string()),
+            };
+            let mut jobs = lock(&state.bulk);
+            jobs.fail_next = body["count"].as_u64().unwrap_or(1);
+            jobs.fail_message = body["error_message"]
+                .as_str()
+                .unwrap_or("InternalServerError : Failed to process query")
+                .to_string();
+            Resp::value(
+                200,
+                &json!({"count": jobs.fail_next, "error_message": jobs.fail_message}),
+            )
+        }
         ("GET", "stats") => {
             let org = read(&state.org);
             let records: serde_json::Map<String, serde_json::Value> = org
@@ -100,6 +122,8 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
                     "records": records,
                     "faults": lock(&state.faults).injected,
                     "bulkJobs": lock(&state.bulk).len(),
+                    "refreshGrants": lock(&state.refresh_tokens).grants,
+                    "validRefreshTokens": lock(&state.refresh_tokens).valid.len(),
                 }),
             )
         }

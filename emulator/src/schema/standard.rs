@@ -18,6 +18,26 @@ pub const STAGES: &[(&str, i64, bool, bool, &str)] = &[
 ];
 
 pub const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "JPY", "CAD", "CHF"];
+/// The corporate currency (conversion rate 1).
+pub const CORPORATE_CURRENCY: &str = "USD";
+/// `CurrencyType` rows: (IsoCode, ConversionRate × 10^9, DecimalPlaces). Rates are units of
+/// the currency per 1 unit of the corporate currency, as in Salesforce.
+pub const CURRENCY_RATES: &[(&str, i64, i64)] = &[
+    ("USD", 1_000_000_000, 2),
+    ("EUR", 920_000_000, 2),
+    ("GBP", 790_000_000, 2),
+    ("JPY", 150_000_000_000, 0),
+    ("CAD", 1_360_000_000, 2),
+    ("CHF", 880_000_000, 2),
+];
+
+/// Conversion rate (× 10^9) of an active currency, by ISO code (case-insensitive).
+pub fn currency_rate(code: &str) -> Option<i64> {
+    CURRENCY_RATES
+        .iter()
+        .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
+        .map(|(_, r, _)| *r)
+}
 pub const INDUSTRIES: &[&str] = &[
     "Agriculture",
     "Apparel",
@@ -618,6 +638,154 @@ fn account_change_event() -> ObjectMeta {
     .not_queryable()
 }
 
+fn currency_type() -> ObjectMeta {
+    let mut f = vec![
+        id("Currency Type ID"),
+        F::new("IsoCode", "Currency ISO Code", T::Picklist)
+            .len(3)
+            .picklist(CURRENCIES)
+            .required()
+            .create_only()
+            .restricted(),
+        F::new("ConversionRate", "Conversion Rate", T::Double)
+            .num(18, 9)
+            .required(),
+        F::new("DecimalPlaces", "Decimal Places", T::Int)
+            .digits(9)
+            .required(),
+        F::new("IsActive", "Active", T::Boolean),
+        F::new("IsCorporate", "Corporate", T::Boolean).readonly(),
+    ];
+    f.extend(audit());
+    let mut o = ObjectMeta::new("CurrencyType", "Currency Type", "Currency Types", "02s", f);
+    o.createable = false;
+    o
+}
+
+/// Rows of `TaskStatus`: (MasterLabel/ApiName, IsDefault, IsClosed).
+pub const TASK_STATUSES: &[(&str, bool, bool)] = &[
+    ("Not Started", true, false),
+    ("In Progress", false, false),
+    ("Completed", false, true),
+    ("Waiting on someone else", false, false),
+    ("Deferred", false, false),
+];
+
+fn task_status() -> ObjectMeta {
+    let mut f = vec![
+        id("Task Status Value ID"),
+        F::new("MasterLabel", "Master Label", T::String)
+            .len(255)
+            .readonly()
+            .name_field(),
+        F::new("ApiName", "Api Name", T::String).len(255).readonly(),
+        F::new("SortOrder", "Sort Order", T::Int)
+            .digits(9)
+            .readonly(),
+        F::new("IsDefault", "Is Default", T::Boolean).readonly(),
+        F::new("IsClosed", "Is Closed", T::Boolean).readonly(),
+    ];
+    f.extend(audit());
+    let mut o = ObjectMeta::new(
+        "TaskStatus",
+        "Task Status Value",
+        "Task Status Values",
+        "01J",
+        f,
+    );
+    o.createable = false;
+    o
+}
+
+fn content_document() -> ObjectMeta {
+    let mut f = vec![
+        id("ContentDocument ID"),
+        is_deleted(),
+        F::new("Title", "Title", T::String)
+            .len(255)
+            .required()
+            .name_field(),
+        F::new("FileType", "File Type", T::String)
+            .len(20)
+            .readonly(),
+        owner(&["User"], "Owner ID"),
+    ];
+    f.extend(audit());
+    let mut o = ObjectMeta::new(
+        "ContentDocument",
+        "Content Document",
+        "Content Documents",
+        "069",
+        f,
+    );
+    o.createable = false;
+    o
+}
+
+fn content_document_link() -> ObjectMeta {
+    let f = vec![
+        id("ContentDocumentLink ID"),
+        F::new("LinkedEntityId", "Linked Entity ID", T::Reference)
+            .refs(&["Account"], "LinkedEntity")
+            .required()
+            .create_only(),
+        F::new("ContentDocumentId", "ContentDocument ID", T::Reference)
+            .refs(&["ContentDocument"], "ContentDocument")
+            .required()
+            .create_only(),
+        is_deleted(),
+        F::new("SystemModstamp", "System Modstamp", T::DateTime)
+            .readonly()
+            .required()
+            .defaulted(),
+        F::new("ShareType", "Share Type", T::Picklist)
+            .len(40)
+            .picklist(&["V", "C", "I"])
+            .restricted(),
+        F::new("Visibility", "Visibility", T::Picklist)
+            .len(40)
+            .picklist(&["AllUsers", "InternalUsers", "SharedUsers"])
+            .restricted(),
+    ];
+    let mut o = ObjectMeta::new(
+        "ContentDocumentLink",
+        "Content Document Link",
+        "Content Document Link",
+        "06A",
+        f,
+    );
+    o.createable = false;
+    o
+}
+
+/// `Wide__c`: a wide custom object (real Accounts often have 300-800 fields) with `n` custom
+/// fields `Field_0001__c`… cycling through string, double, date, datetime, boolean, picklist
+/// and currency.
+pub fn wide_object(n: usize) -> ObjectMeta {
+    let mut f = vec![
+        id("Record ID"),
+        owner(&["Group", "User"], "Owner ID"),
+        is_deleted(),
+        F::new("Name", "Wide Name", T::String).len(80).name_field(),
+        currency_iso("Currency ISO Code"),
+    ];
+    f.extend(audit());
+    for i in 1..=n {
+        let name = format!("Field_{i:04}__c");
+        let label = format!("Field {i:04}");
+        f.push(match i % 7 {
+            1 => F::new(&name, &label, T::String).len(100),
+            2 => F::new(&name, &label, T::Double).num(16, 2),
+            3 => F::new(&name, &label, T::Date),
+            4 => F::new(&name, &label, T::DateTime),
+            5 => F::new(&name, &label, T::Boolean),
+            6 => F::new(&name, &label, T::Picklist).picklist(&["Red", "Green", "Blue", "Ünïcødé"]),
+            _ => F::new(&name, &label, T::Currency).num(16, 2),
+        });
+    }
+    ObjectMeta::new("Wide__c", "Wide", "Wides", "a02", f)
+}
+
 /// The built-in org schema.
 pub fn standard_schema() -> Schema {
     Schema::new(vec![
@@ -630,5 +798,9 @@ pub fn standard_schema() -> Schema {
         event(),
         invoice(),
         account_change_event(),
+        currency_type(),
+        task_status(),
+        content_document(),
+        content_document_link(),
     ])
 }

@@ -26,6 +26,11 @@ pub struct Path {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SelectItem {
     Field(Path),
+    /// `convertCurrency(path) [alias]`.
+    Convert {
+        path: Path,
+        alias: Option<String>,
+    },
     CountAll(usize),
 }
 
@@ -64,6 +69,12 @@ pub enum Lit {
         mantissa: i128,
         scale: u32,
     },
+    /// An ISO-code-prefixed currency literal such as `USD5000` or `EUR100.5`.
+    Currency {
+        code: String,
+        mantissa: i128,
+        scale: u32,
+    },
     Str(StrLit),
     Date(i32),
     DateTime(i64),
@@ -76,6 +87,7 @@ impl Lit {
             Lit::Null => "null",
             Lit::Bool(_) => "boolean",
             Lit::Number { .. } => "number",
+            Lit::Currency { .. } => "currency",
             Lit::Str(_) => "string",
             Lit::Date(_) => "date",
             Lit::DateTime(_) => "datetime",

@@ -44,6 +44,12 @@ pub struct Accessor {
     pub names: Vec<String>,
     pub filterable: bool,
     pub sortable: bool,
+    /// For currency fields: position of `CurrencyIsoCode` on the object the leaf is read from.
+    pub currency: Option<usize>,
+    /// `convertCurrency(...)` in SELECT: output the value in the user's currency.
+    pub convert: bool,
+    /// SELECT alias (`convertCurrency(Amount) usd`): the response key / CSV header.
+    pub alias: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +59,13 @@ pub enum Operand {
     /// Sorted lower-cased multipicklist values.
     Multi(Vec<String>),
     Num {
+        mantissa: i128,
+        scale: u32,
+    },
+    /// An ISO-prefixed currency literal: compares the record's value converted into the
+    /// literal's currency (`rate` = its conversion rate × 10^9).
+    Money {
+        rate: i128,
         mantissa: i128,
         scale: u32,
     },
@@ -115,6 +128,8 @@ pub enum RenderNode {
         leaf: Leaf,
         ftype: FieldType,
         scale: u32,
+        /// convertCurrency: position of the record's CurrencyIsoCode.
+        convert: Option<usize>,
     },
     Relationship {
         key: String,
@@ -201,9 +216,28 @@ impl<'a> Binder<'a> {
                         ));
                     }
                 }
-                SelectItem::Field(path) => {
-                    let acc = self.resolve(object, path)?;
-                    let full = acc.names.join(".");
+                SelectItem::Field(_) | SelectItem::Convert { .. } => {
+                    let (path, acc) = match item {
+                        SelectItem::Convert { path, alias } => {
+                            let mut acc = self.resolve(object, path)?;
+                            if acc.ftype != FieldType::Currency || acc.currency.is_none() {
+                                return Err(self.err(
+                                    path.pos,
+                                    "INVALID_FIELD",
+                                    &format!(
+                                        "convertCurrency() can only be used on currency fields: {}",
+                                        acc.names.join(".")
+                                    ),
+                                ));
+                            }
+                            acc.convert = true;
+                            acc.alias = alias.clone();
+                            (path, acc)
+                        }
+                        SelectItem::Field(path) => (path, self.resolve(object, path)?),
+                        SelectItem::CountAll(_) => continue,
+                    };
+                    let full = acc.alias.clone().unwrap_or_else(|| acc.names.join("."));
                     if seen.iter().any(|s| s.eq_ignore_ascii_case(&full)) {
                         return Err(self.err(
                             path.pos,
@@ -222,6 +256,24 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|c| self.filter(object, c))
             .transpose()?;
+        if let Some(fields) = required_id_filter(&self.schema.objects[object].name) {
+            let meta = &self.schema.objects[object];
+            let ok = filter.as_ref().is_some_and(|f| {
+                has_id_filter(f, &|i| {
+                    fields.iter().any(|n| meta.field_index(n) == Some(i))
+                })
+            });
+            if !ok {
+                return Err(ApiError::bad_request(
+                    "MALFORMED_QUERY",
+                    format!(
+                        "Implementation restriction: {} requires a filter by a single Id on {} using the equals operator or multiple Id's using the IN operator.",
+                        meta.name,
+                        fields.join(" or ")
+                    ),
+                ));
+            }
+        }
         let mut order = vec![];
         for item in &q.order_by {
             let acc = self.resolve(object, &item.path)?;
@@ -271,6 +323,9 @@ impl<'a> Binder<'a> {
                     .ok_or_else(|| self.no_such_column(path.pos, part, &meta.name))?;
                 let f = &meta.fields[fi];
                 names.push(f.name.clone());
+                let currency = (f.ftype == FieldType::Currency)
+                    .then(|| meta.field_index("CurrencyIsoCode"))
+                    .flatten();
                 return Ok(Accessor {
                     hops,
                     leaf: Leaf::Field(fi),
@@ -279,6 +334,9 @@ impl<'a> Binder<'a> {
                     names,
                     filterable: f.filterable && !f.ftype.is_compound(),
                     sortable: f.sortable,
+                    currency,
+                    convert: false,
+                    alias: None,
                 });
             }
             let fk = meta
@@ -307,6 +365,9 @@ impl<'a> Binder<'a> {
                     names,
                     filterable: true,
                     sortable: true,
+                    currency: None,
+                    convert: false,
+                    alias: None,
                 });
             }
             obj = f
@@ -364,6 +425,21 @@ impl<'a> Binder<'a> {
                 values,
             } => {
                 let acc = self.filterable(obj, path)?;
+                let iso = values
+                    .iter()
+                    .filter(|v| matches!(v.lit, Lit::Currency { .. }))
+                    .count();
+                let plain = values
+                    .iter()
+                    .filter(|v| matches!(v.lit, Lit::Number { .. }))
+                    .count();
+                if iso > 0 && plain > 0 {
+                    return Err(self.err(
+                        path.pos,
+                        "MALFORMED_QUERY",
+                        "ISO code and non-ISO code values cannot be mixed in an IN clause",
+                    ));
+                }
                 let values = values
                     .iter()
                     .map(|v| self.operand(&acc, path.pos, v))
@@ -495,12 +571,47 @@ impl<'a> Binder<'a> {
             Lit::Number { mantissa, scale } if t == FieldType::Int || t.is_decimal() => {
                 Operand::Num { mantissa: *mantissa, scale: *scale }
             }
+            Lit::Currency { code, mantissa, scale } if t == FieldType::Currency && acc.currency.is_some() => {
+                let rate = crate::schema::standard::currency_rate(code).ok_or_else(|| {
+                    self.err(v.pos, "MALFORMED_QUERY", &format!("invalid currency ISO code: {code} is not an active currency of the organization"))
+                })?;
+                Operand::Money { rate: rate as i128, mantissa: *mantissa, scale: *scale }
+            }
             Lit::Date(d) if t == FieldType::Date => Operand::Date(*d),
             Lit::DateTime(ms) if t == FieldType::DateTime => Operand::DateTime(*ms),
             Lit::Time(ms) if t == FieldType::Time => Operand::Time(*ms),
             Lit::Bool(b) if t == FieldType::Boolean => Operand::Bool(*b),
             _ => return Err(mismatch()),
         })
+    }
+}
+
+/// Objects that refuse a query without an Id filter on one of these fields
+/// (SALESFORCE.md 12.8).
+fn required_id_filter(object: &str) -> Option<&'static [&'static str]> {
+    match object {
+        "ContentDocumentLink" => Some(&["ContentDocumentId", "LinkedEntityId"]),
+        _ => None,
+    }
+}
+
+/// Whether the filter as a whole requires one of the given fields to `=` an id or be `IN`
+/// a list of ids (a conjunct of the top-level AND counts; OR / NOT do not).
+fn has_id_filter(f: &Filter, is_key: &dyn Fn(usize) -> bool) -> bool {
+    match f {
+        Filter::And(v) => v.iter().any(|f| has_id_filter(f, is_key)),
+        Filter::Pred(acc, test) => {
+            let key = acc.hops.is_empty() && matches!(acc.leaf, Leaf::Field(i) if is_key(i));
+            key && match test {
+                Test::Cmp(CmpOp::Eq, Operand::Id(..)) => true,
+                Test::In {
+                    values,
+                    negated: false,
+                } => values.iter().all(|v| matches!(v, Operand::Id(..))),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -546,10 +657,14 @@ fn insert_render(
 ) {
     if depth == acc.hops.len() {
         nodes.push(RenderNode::Field {
-            key: acc.names[depth].clone(),
+            key: acc
+                .alias
+                .clone()
+                .unwrap_or_else(|| acc.names[depth].clone()),
             leaf: acc.leaf.clone(),
             ftype: acc.ftype,
             scale: acc.scale,
+            convert: if acc.convert { acc.currency } else { None },
         });
         return;
     }

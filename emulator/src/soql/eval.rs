@@ -3,6 +3,7 @@
 
 use super::ast::CmpOp;
 use super::compile::{multi_value_set, Accessor, Filter, Leaf, LikeTok, Operand, Plan, Test};
+use crate::schema::standard::currency_rate;
 use crate::schema::FieldType;
 use crate::store::{Org, RowState};
 use crate::value::{RecordRef, Value};
@@ -23,8 +24,9 @@ pub fn leaf_value<'o>(org: &'o Org, r: RecordRef, leaf: &Leaf) -> Cow<'o, Value>
     }
 }
 
-/// Follows the accessor's hops from `root`; Null when any lookup on the way is empty.
-pub fn read<'o>(org: &'o Org, root: RecordRef, acc: &Accessor) -> Cow<'o, Value> {
+/// The record the accessor's leaf is read from: follows the hops from `root`; None when any
+/// lookup on the way is empty.
+pub fn leaf_record(org: &Org, root: RecordRef, acc: &Accessor) -> Option<RecordRef> {
     let mut r = root;
     for &fk in &acc.hops {
         match org.value(r, fk) {
@@ -35,10 +37,70 @@ pub fn read<'o>(org: &'o Org, root: RecordRef, acc: &Accessor) -> Cow<'o, Value>
             {
                 r = *next
             }
-            _ => return Cow::Owned(Value::Null),
+            _ => return None,
         }
     }
-    leaf_value(org, r, &acc.leaf)
+    Some(r)
+}
+
+/// Follows the accessor's hops from `root`; Null when any lookup on the way is empty.
+pub fn read<'o>(org: &'o Org, root: RecordRef, acc: &Accessor) -> Cow<'o, Value> {
+    match leaf_record(org, root, acc) {
+        Some(r) => leaf_value(org, r, &acc.leaf),
+        None => Cow::Owned(Value::Null),
+    }
+}
+
+/// What a SELECT column outputs: the stored value, or for `convertCurrency(f)` the value
+/// converted into the user's currency.
+pub fn read_output<'o>(org: &'o Org, root: RecordRef, acc: &Accessor) -> Cow<'o, Value> {
+    let Some(r) = leaf_record(org, root, acc) else {
+        return Cow::Owned(Value::Null);
+    };
+    let v = leaf_value(org, r, &acc.leaf);
+    match (acc.convert, acc.currency) {
+        (true, Some(ci)) => Cow::Owned(convert_to_user(org, r, &v, ci, acc.scale)),
+        _ => v,
+    }
+}
+
+/// Conversion rate (× 10^9) of the record's currency; the corporate rate when unknown.
+pub fn record_rate(org: &Org, r: RecordRef, currency_field: usize) -> i128 {
+    org.value(r, currency_field)
+        .as_str()
+        .and_then(currency_rate)
+        .unwrap_or(RATE_ONE as i64) as i128
+}
+
+const RATE_ONE: i128 = 1_000_000_000;
+
+/// A number value as (mantissa, scale); None for non-numbers.
+pub fn num_parts(v: &Value, field_scale: u32) -> Option<(i128, u32)> {
+    match v {
+        Value::Num(n) => Some((*n as i128, field_scale)),
+        Value::Dec(n, s) => Some((*n as i128, *s as u32)),
+        Value::Int(i) => Some((*i as i128, 0)),
+        _ => None,
+    }
+}
+
+/// `convertCurrency`: the value divided by the record currency's rate (the user's currency is
+/// the corporate currency, rate 1), rounded half away from zero to the field's scale.
+pub fn convert_to_user(org: &Org, r: RecordRef, v: &Value, ci: usize, scale: u32) -> Value {
+    let Some((m, s)) = num_parts(v, scale) else {
+        return Value::Null;
+    };
+    let rate = record_rate(org, r, ci);
+    let num = m.saturating_mul(RATE_ONE).saturating_mul(10i128.pow(scale));
+    let den = rate.saturating_mul(10i128.pow(s));
+    let q = num / den;
+    let rem = num % den;
+    let q = if rem.abs() * 2 >= den {
+        q + num.signum()
+    } else {
+        q
+    };
+    Value::Num(q as i64)
 }
 
 /// Case-insensitive string ordering (Unicode lower-case folding).
@@ -79,15 +141,31 @@ fn id15(org: &Org, r: RecordRef) -> String {
 }
 
 /// Compares a non-null field value with a non-null operand; None when incomparable.
-fn compare(org: &Org, v: &Value, acc: &Accessor, op: &Operand) -> Option<Ordering> {
+/// `rate` is the conversion rate (× 10^9) of the record's currency (currency fields).
+fn compare(org: &Org, v: &Value, acc: &Accessor, op: &Operand, rate: i128) -> Option<Ordering> {
     Some(match (v, op) {
         (Value::Str(s), Operand::Text(t)) => cmp_text_lower(s, t),
         (Value::Str(s), Operand::Multi(set)) => multi_value_set(s).cmp(set),
-        (Value::Int(i), Operand::Num { mantissa, scale }) => {
-            cmp_scaled(*i as i128, 0, *mantissa, *scale)
+        (Value::Int(_) | Value::Num(_) | Value::Dec(..), Operand::Num { mantissa, scale }) => {
+            let (m, s) = num_parts(v, acc.scale)?;
+            cmp_scaled(m, s, *mantissa, *scale)
         }
-        (Value::Num(n), Operand::Num { mantissa, scale }) => {
-            cmp_scaled(*n as i128, acc.scale, *mantissa, *scale)
+        // value × rate(literal) / rate(record) compared with the literal.
+        (
+            Value::Num(_) | Value::Dec(..),
+            Operand::Money {
+                rate: lit_rate,
+                mantissa,
+                scale,
+            },
+        ) => {
+            let (m, s) = num_parts(v, acc.scale)?;
+            cmp_scaled(
+                m.saturating_mul(*lit_rate),
+                s,
+                mantissa.saturating_mul(rate),
+                *scale,
+            )
         }
         (Value::Date(a), Operand::Date(b)) => a.cmp(b),
         (Value::DateTime(a), Operand::DateTime(b)) => a.cmp(b),
@@ -139,7 +217,7 @@ fn like(value: &str, pat: &[LikeTok]) -> bool {
         .all(|t| matches!(t, LikeTok::AnyMany))
 }
 
-fn test(org: &Org, v: &Value, acc: &Accessor, t: &Test) -> bool {
+fn test(org: &Org, v: &Value, acc: &Accessor, t: &Test, rate: i128) -> bool {
     let null = v.is_null();
     match t {
         Test::IsNull => null,
@@ -153,7 +231,7 @@ fn test(org: &Org, v: &Value, acc: &Accessor, t: &Test) -> bool {
             if matches!(operand, Operand::Null) {
                 return false;
             }
-            match compare(org, v, acc, operand) {
+            match compare(org, v, acc, operand, rate) {
                 None => *op == CmpOp::Ne,
                 Some(o) => match op {
                     CmpOp::Eq => o == Ordering::Equal,
@@ -168,7 +246,7 @@ fn test(org: &Org, v: &Value, acc: &Accessor, t: &Test) -> bool {
         Test::In { values, negated } => {
             let hit = values.iter().any(|o| match o {
                 Operand::Null => null,
-                _ => !null && compare(org, v, acc, o) == Some(Ordering::Equal),
+                _ => !null && compare(org, v, acc, o, rate) == Some(Ordering::Equal),
             });
             hit != *negated
         }
@@ -193,7 +271,13 @@ pub fn matches(org: &Org, root: RecordRef, f: &Filter) -> bool {
         Filter::And(v) => v.iter().all(|f| matches(org, root, f)),
         Filter::Or(v) => v.iter().any(|f| matches(org, root, f)),
         Filter::Not(f) => !matches(org, root, f),
-        Filter::Pred(acc, t) => test(org, &read(org, root, acc), acc, t),
+        Filter::Pred(acc, t) => {
+            let Some(r) = leaf_record(org, root, acc) else {
+                return test(org, &Value::Null, acc, t, RATE_ONE);
+            };
+            let rate = acc.currency.map_or(RATE_ONE, |ci| record_rate(org, r, ci));
+            test(org, &leaf_value(org, r, &acc.leaf), acc, t, rate)
+        }
     }
 }
 
@@ -207,6 +291,13 @@ pub fn cmp_values(org: &Org, a: &Value, b: &Value, ftype: FieldType) -> Ordering
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Int(x), Value::Int(y)) => x.cmp(y),
         (Value::Num(x), Value::Num(y)) => x.cmp(y),
+        (Value::Num(_) | Value::Dec(..), Value::Num(_) | Value::Dec(..)) => {
+            // Different scales only when a value carries more decimals than the field.
+            let (Some((x, sx)), Some((y, sy))) = (num_parts(a, 0), num_parts(b, 0)) else {
+                return Ordering::Equal;
+            };
+            cmp_scaled(x, sx, y, sy)
+        }
         (Value::Date(x), Value::Date(y)) => x.cmp(y),
         (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
         (Value::Time(x), Value::Time(y)) => x.cmp(y),
@@ -217,6 +308,29 @@ pub fn cmp_values(org: &Org, a: &Value, b: &Value, ftype: FieldType) -> Ordering
         }
         _ => Ordering::Equal,
     }
+}
+
+/// Orders two non-null currency values by value / rate of each record's currency.
+fn cmp_converted(
+    org: &Org,
+    (ra, va): (RecordRef, &Value),
+    (rb, vb): (RecordRef, &Value),
+    acc: &Accessor,
+    ci: usize,
+) -> Ordering {
+    let (Some((x, sx)), Some((y, sy))) = (num_parts(va, acc.scale), num_parts(vb, acc.scale))
+    else {
+        return Ordering::Equal;
+    };
+    let rate =
+        |root: RecordRef| leaf_record(org, root, acc).map_or(RATE_ONE, |r| record_rate(org, r, ci));
+    // x / rate_a <=> y / rate_b  ⇔  x · rate_b <=> y · rate_a (rates are positive).
+    cmp_scaled(
+        x.saturating_mul(rate(rb)),
+        sx,
+        y.saturating_mul(rate(ra)),
+        sy,
+    )
 }
 
 /// Runs the plan and returns the matching row indices, in result order.
@@ -261,7 +375,17 @@ pub fn execute(org: &Org, plan: &Plan, include_deleted: bool) -> Vec<u32> {
                         }
                     }
                     (false, false) => {
-                        let o = cmp_values(org, &va, &vb, key.acc.ftype);
+                        let o = match key.acc.currency {
+                            // Ordering is by the value converted to the corporate currency.
+                            Some(ci) => cmp_converted(
+                                org,
+                                (RecordRef { obj, row: a }, &va),
+                                (RecordRef { obj, row: b }, &vb),
+                                &key.acc,
+                                ci,
+                            ),
+                            None => cmp_values(org, &va, &vb, key.acc.ftype),
+                        };
                         if key.descending {
                             o.reverse()
                         } else {

@@ -153,6 +153,18 @@ impl<'q> Parser<'q> {
                 }
                 self.i += 1;
                 items.push(SelectItem::CountAll(t.pos));
+            } else if t.is_kw("convertCurrency") && self.next_is_lparen() {
+                self.i += 2;
+                let path = self.path()?;
+                self.expect(Tok::RParen)?;
+                let alias = match self.peek().tok.clone() {
+                    Tok::Ident(a) if !is_reserved(&a) => {
+                        self.i += 1;
+                        Some(a)
+                    }
+                    _ => None,
+                };
+                items.push(SelectItem::Convert { path, alias });
             } else if t.is_kw("TYPEOF") || t.is_kw("FIELDS") || t.tok == Tok::LParen {
                 return Err(malformed(
                     self.q,
@@ -171,6 +183,25 @@ impl<'q> Parser<'q> {
             self.i += 1;
         }
         Ok(items)
+    }
+
+    fn next_is_lparen(&self) -> bool {
+        self.toks
+            .get(self.i + 1)
+            .is_some_and(|n| n.tok == Tok::LParen)
+    }
+
+    /// `convertCurrency(...)` outside SELECT is an error (WHERE, ORDER BY).
+    fn no_convert_here(&self, clause: &str) -> Result<(), ApiError> {
+        let t = self.peek();
+        if t.is_kw("convertCurrency") && self.next_is_lparen() {
+            return Err(malformed(
+                self.q,
+                t.pos,
+                &format!("convertCurrency() can not be used in the {clause} clause"),
+            ));
+        }
+        Ok(())
     }
 
     fn path(&mut self) -> Result<Path, ApiError> {
@@ -195,6 +226,7 @@ impl<'q> Parser<'q> {
     }
 
     fn order_item(&mut self) -> Result<OrderItem, ApiError> {
+        self.no_convert_here("ORDER BY")?;
         let path = self.path()?;
         let descending = if self.eat_kw("DESC") {
             true
@@ -255,6 +287,7 @@ impl<'q> Parser<'q> {
             self.expect(Tok::RParen)?;
             return Ok(c);
         }
+        self.no_convert_here("WHERE")?;
         let path = self.path()?;
         let t = self.peek().clone();
         if let Tok::Op(op) = t.tok {
@@ -324,10 +357,60 @@ impl<'q> Parser<'q> {
             Tok::Ident(s) if s.eq_ignore_ascii_case("null") => Lit::Null,
             Tok::Ident(s) if s.eq_ignore_ascii_case("true") => Lit::Bool(true),
             Tok::Ident(s) if s.eq_ignore_ascii_case("false") => Lit::Bool(false),
+            Tok::Ident(s)
+                if s.len() > 3
+                    && s.as_bytes()[..3].iter().all(u8::is_ascii_alphabetic)
+                    && s.as_bytes()[3].is_ascii_digit() =>
+            {
+                return self.currency_literal(t.pos);
+            }
             _ => return Err(self.unexpected()),
         };
         self.i += 1;
         Ok(LitAt { lit, pos: t.pos })
+    }
+
+    /// `USD5000`, `EUR100.5`: three letters then an unsigned number, read from the query
+    /// text (the lexer splits `EUR100.5` into an identifier and `.5`).
+    fn currency_literal(&mut self, pos: usize) -> Result<LitAt, ApiError> {
+        let b = self.q.as_bytes();
+        let digits = |mut i: usize| {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            i
+        };
+        let int_end = digits(pos + 3);
+        let end = if b.get(int_end) == Some(&b'.') {
+            digits(int_end + 1)
+        } else {
+            int_end
+        };
+        if b.get(end)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            return Err(self.unexpected());
+        }
+        let int = &self.q[pos + 3..int_end];
+        let frac = if end > int_end {
+            &self.q[int_end + 1..end]
+        } else {
+            ""
+        };
+        let mantissa: i128 = format!("{int}{frac}")
+            .parse()
+            .map_err(|_| malformed(self.q, pos, "Number too large or too precise"))?;
+        while self.peek().pos < end && self.peek().tok != Tok::Eof {
+            self.i += 1;
+        }
+        Ok(LitAt {
+            lit: Lit::Currency {
+                code: self.q[pos..pos + 3].to_ascii_uppercase(),
+                mantissa,
+                scale: frac.len() as u32,
+            },
+            pos,
+        })
     }
 }
 
