@@ -33,7 +33,7 @@ CREATE SERVER bad FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (login_ulr 'https:
 CREATE SERVER bad FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (login_url 'login.salesforce.com');
 \echo :LAST_ERROR_SQLSTATE
 CREATE SERVER bad FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (batch_size '100');
-CREATE SERVER bad FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (api_version 'latest');
+CREATE SERVER bad FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (api_version 'newest');
 
 CREATE SERVER emulator FOREIGN DATA WRAPPER salesforce_fdw
   OPTIONS (login_url :'emulator_url', client_id 'sf-emulator-client', batch_size '500');
