@@ -16,6 +16,7 @@ cleanup() {
   stop_emulator
   [ -z "${FIXTURE_EMULATOR_PID:-}" ] || kill "$FIXTURE_EMULATOR_PID" 2>/dev/null || true
   [ -z "${FAULTY_EMULATOR_PID:-}" ] || kill "$FAULTY_EMULATOR_PID" 2>/dev/null || true
+  [ -z "${STRICT_EMULATOR_PID:-}" ] || kill "$STRICT_EMULATOR_PID" 2>/dev/null || true
   if [ "${KEEP_TMP:-}" = 1 ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -68,12 +69,19 @@ start_emulator "$TMP/faulty-emulator.log" --scale 100 --fault-503-rate 0.1 --fau
   --expire-sessions-every 50 --fault-seed 11
 FAULTY_EMULATOR_PID="$EMULATOR_PID"; export SF_FAULTY_EMULATOR_URL="$SF_EMULATOR_URL"
 EMULATOR_PID="$main_emulator_pid"; SF_EMULATOR_URL="$main_emulator_url"
+# A fourth, with the settings of a strict org: refresh-token rotation, Bulk results only with
+# Accept: text/csv, a 700-field object (17_real_org).
+main_emulator_pid="$EMULATOR_PID"; main_emulator_url="$SF_EMULATOR_URL"
+start_emulator "$TMP/strict-emulator.log" --scale 1 --rotate-refresh-tokens --bulk-strict-accept \
+  --wide-object-fields 700
+STRICT_EMULATOR_PID="$EMULATOR_PID"; export SF_STRICT_EMULATOR_URL="$SF_EMULATOR_URL"
+EMULATOR_PID="$main_emulator_pid"; SF_EMULATOR_URL="$main_emulator_url"
 start_cluster "$TMP/pg" "shared_preload_libraries = 'pg_cron'" \
   "cron.database_name = 'salesforce_fdw_regress'" "cron.host = '$TMP/pg'"
 export SF_TEST_TMP="$TMP"
 # Snapshot tests change the emulator's data: they run after the tests that read it.
 schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 08_import 09_auth
-          "${fixture_tests[@]}" 11_governor 14_bulk 16_real_clients 12_snapshots 13_pg_cron 15_faults
+          "${fixture_tests[@]}" 11_governor 14_bulk 16_real_clients 17_real_org 12_snapshots 13_pg_cron 15_faults
           99_soql_check)
 if [ -n "${TESTS:-}" ]; then
   read -r -a schedule <<<"$TESTS"

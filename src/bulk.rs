@@ -106,9 +106,8 @@ impl BulkJob {
                     status: 408,
                     code: "BULK_JOB_TIMEOUT".into(),
                     message: format!(
-                        "Bulk API query job {} did not complete within {} s (the server's bulk_timeout_ms)",
-                        self.id,
-                        timeout.as_secs()
+                        "the Bulk API query job did not complete within {} ms (the server's bulk_timeout_ms)",
+                        timeout.as_millis()
                     ),
                     object: Some(self.object.clone()),
                 });
@@ -121,8 +120,7 @@ impl BulkJob {
                         status: 400,
                         code: "BULK_JOB_FAILED".into(),
                         message: format!(
-                            "Bulk API query job {} ended {}: {}",
-                            self.id,
+                            "the Bulk API query job ended {}: {}",
                             info["state"].as_str().unwrap_or(""),
                             info["errorMessage"].as_str().unwrap_or("no message")
                         ),

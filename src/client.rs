@@ -145,7 +145,9 @@ impl SalesforceClient {
         headers: &[(&str, String)],
         json_body: Option<&Value>,
     ) -> SfResult<Answer> {
-        let mut relogged = false;
+        // Two re-logins at most: the first may take a session another backend stored (which
+        // can have expired too), the second then gets a new one.
+        let mut relogins = 0;
         let mut attempt: u32 = 0;
         loop {
             let session = self.session()?;
@@ -202,7 +204,7 @@ impl SalesforceClient {
             if status == 410 {
                 return Err(SfError::invalid_option(
                     "api_version",
-                    format!("Salesforce no longer serves API version {} at {url} (HTTP 410 Gone, the version is retired): use a current version such as {}, or latest", self.api_version.as_deref().unwrap_or(&self.server.api_version), crate::options::DEFAULT_API_VERSION),
+                    format!("Salesforce no longer serves API version {} (HTTP 410 Gone: the version is retired); use a current version such as {}, or latest", self.api_version.as_deref().unwrap_or(&self.server.api_version), crate::options::DEFAULT_API_VERSION),
                 ));
             }
             let error = parse_api_error(status, &body);
@@ -214,10 +216,10 @@ impl SalesforceClient {
             // An expired session is renewed once, transparently; access tokens cannot be.
             if let SfError::Api { code, .. } = &error {
                 if code == "INVALID_SESSION_ID"
-                    && !relogged
+                    && relogins < 2
                     && !matches!(self.auth, AuthMethod::AccessToken { .. })
                 {
-                    relogged = true;
+                    relogins += 1;
                     self.drop_session();
                     continue;
                 }

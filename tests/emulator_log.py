@@ -9,7 +9,9 @@
                                records returned by it and all its next-page requests), pages
   emulator_log.py soql         one line per query request: endpoint and decoded SOQL;
                                page requests are counted, not printed
-  emulator_log.py dump OBJECT FILE   save the emulator's own copy of OBJECT's records to FILE
+  emulator_log.py dump OBJECT FILE   save the emulator's own copy of OBJECT's records to FILE,
+                               without NUL characters (U+0000: Postgres cannot hold them, and
+                               the FDW drops them as Salesforce clients do)
   emulator_log.py expire       expire every issued session
 """
 import json
@@ -25,6 +27,23 @@ def call(method, path):
     request = urllib.request.Request(BASE + path, method=method)
     with urllib.request.urlopen(request) as response:
         return response.read()
+
+
+def without_nul_escapes(data):
+    """JSON text without its \\u0000 escapes (an escaped backslash before "u0000" is kept)."""
+    out = bytearray()
+    i = 0
+    while i < len(data):
+        if data[i] == 0x5C:
+            if data[i + 1:i + 6] == b"u0000":
+                i += 6
+                continue
+            out += data[i:i + 2]
+            i += 2
+            continue
+        out.append(data[i])
+        i += 1
+    return bytes(out)
 
 
 def collect_soql():
@@ -95,7 +114,7 @@ def main(argv):
                 print(line)
             previous = line
     elif command == "dump":
-        data = call("GET", f"/__emulator/dump/{argv[2]}?include_deleted=false")
+        data = without_nul_escapes(call("GET", f"/__emulator/dump/{argv[2]}?include_deleted=false"))
         with open(argv[3], "wb") as f:
             f.write(data)
         os.chmod(argv[3], 0o644)

@@ -94,7 +94,7 @@ CREATE FOREIGN TABLE sf.invoice (
   amount__c numeric,
   tax_rate__c numeric,
   quantity__c numeric,
-  line_count__c bigint,
+  line_count__c numeric,
   is_paid__c boolean,
   due_date__c date,
   paid_at__c timestamptz,

@@ -30,10 +30,16 @@ SELECT count(*) FROM sf.opportunity WHERE amount > 100000 AND NOT is_closed;
 
 -- ORDER BY on a number or date with LIMIT: both go to Salesforce, no local Sort.
 EXPLAIN (COSTS OFF)
-SELECT name, amount FROM sf.opportunity ORDER BY amount DESC NULLS LAST LIMIT 5;
-SELECT name, amount FROM sf.opportunity ORDER BY amount DESC NULLS LAST LIMIT 5;
+SELECT name, probability FROM sf.opportunity ORDER BY probability DESC NULLS LAST, close_date LIMIT 5;
+SELECT name, probability FROM sf.opportunity ORDER BY probability DESC NULLS LAST, close_date, id LIMIT 5;
 EXPLAIN (COSTS OFF)
-SELECT id, close_date FROM sf.opportunity WHERE is_won ORDER BY close_date, amount DESC LIMIT 3 OFFSET 2;
+SELECT id, close_date FROM sf.opportunity WHERE is_won ORDER BY close_date, fiscal_year DESC LIMIT 3 OFFSET 2;
+-- Not on a currency field of a multi-currency object: Salesforce orders it by the amount
+-- converted to the corporate currency (JPY 900,000 before USD 10,000), so the sort and the
+-- LIMIT stay local, and the five largest amounts come back.
+EXPLAIN (COSTS OFF)
+SELECT name, amount FROM sf.opportunity ORDER BY amount DESC NULLS LAST LIMIT 5;
+SELECT name, amount, currency_iso_code FROM sf.opportunity ORDER BY amount DESC NULLS LAST LIMIT 5;
 -- ORDER BY text stays local (Salesforce sorts text case-insensitively), so LIMIT does too.
 EXPLAIN (COSTS OFF)
 SELECT name FROM sf.opportunity ORDER BY name LIMIT 5;

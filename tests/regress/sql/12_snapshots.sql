@@ -388,7 +388,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER emulator_noretry
 CREATE SCHEMA sf_nr;
 CREATE FOREIGN TABLE sf_nr.opp (
   id text, is_deleted boolean, account_id text, name text, description text, stage_name text,
-  amount numeric(18,2), probability numeric, expected_revenue numeric,
+  amount numeric, probability numeric, expected_revenue numeric,
   total_opportunity_quantity numeric, close_date date, type text, next_step text,
   lead_source text, is_closed boolean, is_won boolean, forecast_category_name text,
   currency_iso_code text, owner_id text, created_date timestamptz, created_by_id text,

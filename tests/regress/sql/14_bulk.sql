@@ -23,7 +23,7 @@ SELECT count(*), count(account_name), sum(amount__c)
 -- Where Bulk cannot serve the query, REST does, and EXPLAIN says why.
 ALTER FOREIGN TABLE sf.invoice OPTIONS (SET bulk 'on');
 EXPLAIN (COSTS OFF) SELECT name, location__c FROM sf.invoice;
-EXPLAIN (COSTS OFF) SELECT id, amount FROM sf.opportunity ORDER BY amount DESC NULLS LAST LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT id, close_date FROM sf.opportunity ORDER BY close_date DESC NULLS LAST LIMIT 3;
 SELECT count(*) FILTER (WHERE location__c IS NOT NULL) > 0 AS locations_read FROM sf.invoice;
 
 -- bulk 'auto' (the default) with the server's threshold: 10,000 estimated rows.
