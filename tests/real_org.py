@@ -13,7 +13,7 @@ lines; the emulator is $SF_EMULATOR_URL unless --url URL comes first.
   real_org.py [--url URL] grant REFRESH_TOKEN      a refresh-token grant: ok, or the OAuth error
   real_org.py [--url URL] long-request BYTES       a GET whose request line is BYTES long: status
                                                    and content type of the answer
-  real_org.py [--url URL] statuses                 status of each logged API request, in order,
+  real_org.py [--url URL] statuses                 status of each logged query request, in order,
                                                    runs of the same status collapsed (200 x3)
   real_org.py [--url URL] fail-next-job MESSAGE    the next Bulk job created ends Failed
   real_org.py [--url URL] fault-after K STATUS [KIND]   after K requests, one fails with STATUS
@@ -112,6 +112,8 @@ def main():
         _, _, body = call("GET", "/__emulator/requests")
         runs = []
         for entry in json.loads(body):
+            if "/query" not in entry["path"]:
+                continue
             status = entry["status"]
             if runs and runs[-1][0] == status:
                 runs[-1][1] += 1

@@ -38,6 +38,9 @@ def dump(obj):
     base = os.environ["SF_EMULATOR_URL"]
     with urllib.request.urlopen(f"{base}/__emulator/dump/{obj}?include_deleted=false") as r:
         rows = json.loads(r.read())
+    # Text as the foreign table shows it: without NUL characters (Postgres cannot hold them).
+    rows = [{k: v.replace("\0", "") if isinstance(v, str) else v for k, v in row.items()}
+            for row in rows]
     rows.sort(key=lambda row: row["Id"])
     return rows
 
