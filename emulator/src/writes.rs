@@ -392,7 +392,7 @@ pub fn purge(org: &mut Org, obj: Option<usize>) -> usize {
 
 /// Test hook: sets fields of an existing (live or recycle-bin) record directly, read-only
 /// and audit fields included, without validation of updateability and without bumping
-/// any timestamp. `Id` and compound fields cannot be set.
+/// any timestamp. `Id`, compound and evaluated formula fields cannot be set.
 pub fn backdate(org: &mut Org, obj: usize, id: &str, fields: &Json) -> Result<RecordRef, ApiError> {
     let r = org
         .resolve_id(id)
@@ -411,7 +411,7 @@ pub fn backdate(org: &mut Org, obj: usize, id: &str, fields: &Json) -> Result<Re
             )
         })?;
         let f = &meta.fields[i];
-        if i == org.system[obj].id || f.ftype.is_compound() {
+        if i == org.system[obj].id || f.ftype.is_compound() || org.formula(obj, i).is_some() {
             return Err(ApiError::bad_request(
                 "INVALID_FIELD_FOR_INSERT_UPDATE",
                 format!("Unable to create/update fields: {}.", f.name),

@@ -616,6 +616,10 @@ fn invoice() -> ObjectMeta {
             .compound("Location__c"),
         F::new("Location__c", "Location", T::Location),
         F::new("Memo__c", "Memo", T::String),
+        // Cross-object formula: evaluated at read time from the parent's current Name.
+        F::new("Account_Name__c", "Account Name", T::String)
+            .len(1300)
+            .formula("Account__r.Name"),
     ]);
     ObjectMeta::new("Invoice__c", "Invoice", "Invoices", "a01", f)
 }
