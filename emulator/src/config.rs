@@ -88,6 +88,10 @@ pub struct Config {
     /// Leaves out the formula field Invoice__c.Account_Name__c.
     #[arg(long, default_value_t = false)]
     pub no_formula_fields: bool,
+    /// Leaves out the state and country picklist code fields (Account BillingStateCode,
+    /// BillingCountryCode, ShippingStateCode, ShippingCountryCode).
+    #[arg(long, default_value_t = false)]
+    pub no_address_codes: bool,
 }
 
 impl Config {
@@ -131,6 +135,7 @@ impl Default for Config {
             fault_406_rate: 0.0,
             bulk_queue_ms: 0,
             no_formula_fields: false,
+            no_address_codes: false,
         }
     }
 }

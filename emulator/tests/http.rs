@@ -2084,3 +2084,241 @@ fn formula_field_in_where_and_order_by() {
     );
     assert_eq!(parse_csv(&csv).len(), children.len() + 1);
 }
+
+#[test]
+fn state_and_country_codes() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let auth = format!("Bearer {t}");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let d = s
+        .get(&t, "/services/data/v62.0/sobjects/Account/describe", &[])
+        .json();
+    let fields = d["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for p in ["Billing", "Shipping"] {
+        let at = names
+            .iter()
+            .position(|n| *n == format!("{p}Country"))
+            .unwrap();
+        assert_eq!(names[at + 1], format!("{p}StateCode"));
+        assert_eq!(names[at + 2], format!("{p}CountryCode"));
+        let field = |n: &str| fields.iter().find(|f| f["name"] == n).unwrap().clone();
+        let (sc, cc) = (
+            field(&format!("{p}StateCode")),
+            field(&format!("{p}CountryCode")),
+        );
+        for f in [&sc, &cc] {
+            assert_eq!(f["type"], "picklist");
+            assert_eq!(f["compoundFieldName"], format!("{p}Address"));
+            assert_eq!(f["restrictedPicklist"], true);
+            assert_eq!(f["createable"], true);
+            assert_eq!(f["updateable"], true);
+            assert_eq!(f["filterable"], true);
+            assert_eq!(f["nillable"], true);
+        }
+        assert_eq!(cc["dependentPicklist"], false);
+        assert_eq!(sc["dependentPicklist"], true);
+        assert_eq!(sc["controllerName"], format!("{p}CountryCode"));
+        let countries: Vec<&str> = cc["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap())
+            .collect();
+        for c in ["US", "CA", "DE", "GB", "JP", "CH", "FR", "AU"] {
+            assert!(countries.contains(&c), "{c}");
+        }
+        let us = cc["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["value"] == "US")
+            .unwrap();
+        assert_eq!(us["label"], "United States");
+        // validFor: the bit of the controlling value's index, most significant bit first.
+        let us_index = countries.iter().position(|c| *c == "US").unwrap();
+        let ny = sc["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["value"] == "NY")
+            .unwrap();
+        assert_eq!(ny["label"], "New York");
+        let bits = ny["validFor"].as_str().unwrap();
+        assert_eq!(us_index, 7);
+        assert_eq!(bits, "AQ==");
+    }
+
+    // Query: compound values carry countryCode / stateCode, consistent with the components.
+    let recs = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, BillingAddress, BillingCountry, BillingState, BillingCountryCode, BillingStateCode, ShippingAddress, ShippingCountryCode, ShippingStateCode FROM Account",
+        &[],
+    ));
+    let expected = |country: &str| match country {
+        "United States" => "US",
+        "Canada" => "CA",
+        "Australia" => "AU",
+        "Germany" => "DE",
+        "United Kingdom" => "GB",
+        "Japan" => "JP",
+        "Switzerland" => "CH",
+        "France" => "FR",
+        other => panic!("unexpected country {other}"),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut with_state = 0;
+    for r in &recs {
+        for p in ["Billing", "Shipping"] {
+            let a = &r[format!("{p}Address").as_str()];
+            if a.is_null() {
+                assert!(r[format!("{p}CountryCode").as_str()].is_null());
+                continue;
+            }
+            let keys: Vec<&str> = a.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+            assert_eq!(
+                keys,
+                [
+                    "city",
+                    "country",
+                    "countryCode",
+                    "geocodeAccuracy",
+                    "latitude",
+                    "longitude",
+                    "postalCode",
+                    "state",
+                    "stateCode",
+                    "street"
+                ]
+            );
+            let code = expected(a["country"].as_str().unwrap());
+            assert_eq!(a["countryCode"], code);
+            assert_eq!(r[format!("{p}CountryCode").as_str()], code);
+            assert_eq!(r[format!("{p}StateCode").as_str()], a["stateCode"]);
+            seen.insert(code);
+            if ["US", "CA", "AU"].contains(&code) {
+                // Generated states of these countries are the codes themselves.
+                assert_eq!(a["stateCode"], a["state"]);
+                with_state += 1;
+            } else {
+                assert!(a["stateCode"].is_null(), "{code}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), 8, "{seen:?}");
+    assert!(with_state > 0);
+    // Other objects' addresses have the keys, null (no code fields).
+    let c = records(&s.query(
+        &t,
+        "query",
+        "SELECT MailingAddress FROM Contact WHERE MailingCountry != null LIMIT 1",
+        &[],
+    ));
+    let m = &c[0]["MailingAddress"];
+    assert!(m["country"].is_string());
+    assert!(m.get("countryCode").unwrap().is_null() && m.get("stateCode").unwrap().is_null());
+
+    // Component fields filter and sort.
+    let count = |q: &str| records(&s.query(&t, "query", q, &[])).len();
+    let de = count("SELECT Id FROM Account WHERE BillingCountryCode = 'de'");
+    assert!(de > 0);
+    assert_eq!(
+        de,
+        count("SELECT Id FROM Account WHERE BillingCountry = 'Germany'")
+    );
+    let ca_ny = count("SELECT Id FROM Account WHERE BillingStateCode IN ('CA', 'NY')");
+    assert_eq!(
+        ca_ny,
+        count("SELECT Id FROM Account WHERE BillingCountry = 'United States' AND (BillingState = 'CA' OR BillingState = 'NY')")
+    );
+    assert_eq!(
+        count("SELECT Id FROM Account WHERE BillingStateCode != null"),
+        count("SELECT Id FROM Account WHERE BillingCountryCode IN ('US','CA','AU')")
+    );
+    let sorted = records(&s.query(
+        &t,
+        "query",
+        "SELECT ShippingCountryCode FROM Account WHERE ShippingCountryCode != null ORDER BY ShippingCountryCode",
+        &[],
+    ));
+    let codes: Vec<&str> = sorted
+        .iter()
+        .map(|r| r["ShippingCountryCode"].as_str().unwrap())
+        .collect();
+    assert!(codes.windows(2).all(|w| w[0] <= w[1]));
+    // Bulk CSV has the component codes (not the compound).
+    let csv = bulk_csv(
+        &s,
+        &t,
+        "SELECT Id, BillingCountryCode, BillingStateCode FROM Account WHERE BillingCountryCode = 'US' LIMIT 3",
+    );
+    let rows = parse_csv(&csv);
+    assert_eq!(rows[0], ["Id", "BillingCountryCode", "BillingStateCode"]);
+    assert!(rows[1..].iter().all(|r| r[1] == "US" && !r[2].is_empty()));
+
+    // Writes: a code sets the name, a name sets the code; bad codes are refused.
+    let created = s.call(
+        "POST",
+        "/services/data/v62.0/sobjects/Account",
+        &h,
+        r#"{"Name":"Codes Co","BillingCountryCode":"JP","ShippingCountry":"Canada","ShippingState":"Ontario"}"#,
+    );
+    assert_eq!(created.status, 201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let get = || {
+        s.get(
+            &t,
+            &format!("/services/data/v62.0/sobjects/Account/{id}"),
+            &[],
+        )
+        .json()
+    };
+    let rec = get();
+    assert_eq!(rec["BillingCountry"], "Japan");
+    assert_eq!(rec["BillingAddress"]["countryCode"], "JP");
+    assert_eq!(rec["ShippingCountryCode"], "CA");
+    assert_eq!(rec["ShippingStateCode"], "ON");
+    let patch = |body: &str| {
+        s.call(
+            "PATCH",
+            &format!("/services/data/v62.0/sobjects/Account/{id}"),
+            &h,
+            body,
+        )
+    };
+    assert_eq!(
+        patch(r#"{"BillingCountryCode":"US","BillingStateCode":"TX"}"#).status,
+        204
+    );
+    let rec = get();
+    assert_eq!(rec["BillingCountry"], "United States");
+    assert_eq!(rec["BillingState"], "Texas");
+    assert_eq!(rec["BillingAddress"]["stateCode"], "TX");
+    let bad = patch(r#"{"BillingCountryCode":"XX"}"#);
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.json()[0]["errorCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+
+    // Off with --no-address-codes: no code fields, the keys stay (null).
+    let off = spawn(Config {
+        no_address_codes: true,
+        ..Default::default()
+    });
+    let t2 = off.token();
+    let r = off.query(&t2, "query", "SELECT BillingCountryCode FROM Account", &[]);
+    assert_eq!(r.status, 400);
+    let a = records(&off.query(
+        &t2,
+        "query",
+        "SELECT BillingAddress FROM Account WHERE BillingCountry != null LIMIT 1",
+        &[],
+    ));
+    assert!(a[0]["BillingAddress"]["countryCode"].is_null());
+}
