@@ -192,16 +192,27 @@ impl Org {
 
     /// A field's value; formula fields are evaluated now, from the current parent values
     /// (their stored value is ignored, and writing a parent moves no timestamp of the child).
+    #[inline]
     pub fn value(&self, r: RecordRef, field: usize) -> &Value {
         static NULL: Value = Value::Null;
-        if let Some(Some(paths)) = self.formulas.get(r.obj as usize) {
-            if let Some(Some(p)) = paths.get(field) {
-                return self.formula_value(r, p);
-            }
+        if let Some(Some(_)) = self.formulas.get(r.obj as usize) {
+            return self.value_with_formulas(r, field);
         }
         self.row(r)
             .and_then(|row| row.values.get(field))
             .unwrap_or(&NULL)
+    }
+
+    #[inline(never)]
+    fn value_with_formulas(&self, r: RecordRef, field: usize) -> &Value {
+        static NULL: Value = Value::Null;
+        match self.formula(r.obj as usize, field) {
+            Some(p) => self.formula_value(r, p),
+            None => self
+                .row(r)
+                .and_then(|row| row.values.get(field))
+                .unwrap_or(&NULL),
+        }
     }
 
     fn formula_value(&self, r: RecordRef, p: &FormulaPath) -> &Value {
