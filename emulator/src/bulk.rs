@@ -340,7 +340,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 /// Locator for a row offset: unpadded base64 of the decimal offset (10000 → `MTAwMDA`,
 /// as in Salesforce's examples).
 pub fn encode_locator(offset: usize) -> String {
-    let bytes = offset.to_string().into_bytes();
+    base64_encode(offset.to_string().as_bytes(), false)
+}
+
+/// Standard base64, with or without `=` padding.
+pub fn base64_encode(bytes: &[u8], pad: bool) -> String {
     let mut out = String::new();
     for c in bytes.chunks(3) {
         let n = (c[0] as u32) << 16
@@ -348,6 +352,11 @@ pub fn encode_locator(offset: usize) -> String {
             | *c.get(2).unwrap_or(&0) as u32;
         for k in 0..=c.len() {
             out.push(B64[(n >> (18 - 6 * k) & 63) as usize] as char);
+        }
+        if pad {
+            for _ in c.len()..3 {
+                out.push('=');
+            }
         }
     }
     out

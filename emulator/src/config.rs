@@ -85,6 +85,13 @@ pub struct Config {
     /// starts (on top of --bulk-delay-ms).
     #[arg(long, default_value_t = 0)]
     pub bulk_queue_ms: u64,
+    /// Leaves out the formula field Invoice__c.Account_Name__c.
+    #[arg(long, default_value_t = false)]
+    pub no_formula_fields: bool,
+    /// Leaves out the state and country picklist code fields (Account BillingStateCode,
+    /// BillingCountryCode, ShippingStateCode, ShippingCountryCode).
+    #[arg(long, default_value_t = false)]
+    pub no_address_codes: bool,
 }
 
 impl Config {
@@ -127,6 +134,8 @@ impl Default for Config {
             fault_420_rate: 0.0,
             fault_406_rate: 0.0,
             bulk_queue_ms: 0,
+            no_formula_fields: false,
+            no_address_codes: false,
         }
     }
 }

@@ -455,6 +455,13 @@ impl<'a> Gen<'a> {
             let i = self.f(&format!("{prefix}{suffix}"));
             self.set(i, v);
         }
+        // State and country picklist codes, where the object has them (no random draw).
+        let cc = standard::country_code(country);
+        let sc = cc.and_then(|c| standard::state_code(c, state));
+        for (suffix, v) in [("CountryCode", cc), ("StateCode", sc)] {
+            let i = self.f(&format!("{prefix}{suffix}"));
+            self.set(i, v.map_or(Value::Null, Value::str));
+        }
         if self.chance(0.7) {
             // micro-degrees → scale 15
             let jitter = self.range(-5000, 5000);

@@ -45,11 +45,13 @@ fn write_compound(out: &mut Vec<u8>, org: &Org, r: RecordRef, meta: &ObjectMeta,
             vec![
                 ("city", get(parts.city)),
                 ("country", get(parts.country)),
+                ("countryCode", get(parts.country_code)),
                 ("geocodeAccuracy", get(parts.geocode_accuracy)),
                 ("latitude", get(parts.latitude)),
                 ("longitude", get(parts.longitude)),
                 ("postalCode", get(parts.postal_code)),
                 ("state", get(parts.state)),
+                ("stateCode", get(parts.state_code)),
                 ("street", get(parts.street)),
             ]
         };

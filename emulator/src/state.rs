@@ -55,6 +55,19 @@ pub struct AppState {
 /// the built-in definition).
 pub fn build_schema(cfg: &Config) -> Result<Schema, String> {
     let mut objects = standard_schema().objects;
+    if cfg.no_address_codes {
+        for o in &mut objects {
+            o.retain_fields(|f| {
+                f.compound_field_name.is_none()
+                    || !(f.name.ends_with("StateCode") || f.name.ends_with("CountryCode"))
+            });
+        }
+    }
+    if cfg.no_formula_fields {
+        for o in &mut objects {
+            o.retain_fields(|f| f.calculated_formula.is_none());
+        }
+    }
     if cfg.wide_object_fields > 0 {
         objects.push(crate::schema::standard::wide_object(cfg.wide_object_fields));
     }

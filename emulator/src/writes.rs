@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::generator::derive_opportunity;
 use crate::ids;
-use crate::schema::{FieldMeta, FieldType};
+use crate::schema::{standard, FieldMeta, FieldType};
 use crate::store::{Org, Row, RowState};
 use crate::timeutil;
 use crate::value::{RecordRef, Value, POW10};
@@ -185,6 +185,37 @@ fn derive(org: &Org, obj: usize, values: &mut [Value], touched: &[usize]) {
             } else {
                 Value::Str(full.into())
             };
+        }
+    }
+    // State and country picklists: a written code sets the name, a written name the code.
+    for parts in meta.compounds.values() {
+        let t = |i: usize| touched.contains(&i);
+        let str_or_null = |v: Option<&'static str>| v.map_or(Value::Null, Value::str);
+        let (Some(c), Some(cc)) = (parts.country, parts.country_code) else {
+            continue;
+        };
+        let country_changed = t(c) || t(cc);
+        if t(cc) && !t(c) {
+            values[c] = str_or_null(values[cc].as_str().and_then(standard::country_name));
+        } else if t(c) && !t(cc) {
+            values[cc] = str_or_null(values[c].as_str().and_then(standard::country_code));
+        }
+        let (Some(st), Some(sc)) = (parts.state, parts.state_code) else {
+            continue;
+        };
+        let code = values[cc].as_str().and_then(standard::country_code);
+        if t(sc) && !t(st) {
+            let state = values[sc].as_str().map(str::to_string);
+            values[st] = str_or_null(
+                code.zip(state)
+                    .and_then(|(c, s)| standard::state_name(c, &s)),
+            );
+        } else if !t(sc) && (t(st) || country_changed) {
+            let state = values[st].as_str().map(str::to_string);
+            values[sc] = str_or_null(
+                code.zip(state)
+                    .and_then(|(c, s)| standard::state_code(c, &s)),
+            );
         }
     }
     if meta.name == "Opportunity" {
@@ -392,7 +423,7 @@ pub fn purge(org: &mut Org, obj: Option<usize>) -> usize {
 
 /// Test hook: sets fields of an existing (live or recycle-bin) record directly, read-only
 /// and audit fields included, without validation of updateability and without bumping
-/// any timestamp. `Id` and compound fields cannot be set.
+/// any timestamp. `Id`, compound and evaluated formula fields cannot be set.
 pub fn backdate(org: &mut Org, obj: usize, id: &str, fields: &Json) -> Result<RecordRef, ApiError> {
     let r = org
         .resolve_id(id)
@@ -411,7 +442,7 @@ pub fn backdate(org: &mut Org, obj: usize, id: &str, fields: &Json) -> Result<Re
             )
         })?;
         let f = &meta.fields[i];
-        if i == org.system[obj].id || f.ftype.is_compound() {
+        if i == org.system[obj].id || f.ftype.is_compound() || org.formula(obj, i).is_some() {
             return Err(ApiError::bad_request(
                 "INVALID_FIELD_FOR_INSERT_UPDATE",
                 format!("Unable to create/update fields: {}.", f.name),

@@ -1816,3 +1816,509 @@ fn versions_up_to_68_and_retired_ones() {
     assert_eq!(s.get(&t, "/services/data/v68.0/limits", &[]).status, 200);
     assert_eq!(s.get(&t, "/services/data/v69.0/limits", &[]).status, 404);
 }
+
+#[test]
+fn formula_field_follows_the_parent_without_timestamps() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let auth = format!("Bearer {t}");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    // Describe: a cross-object string formula, shaped like the real calculated fields.
+    let d = s
+        .get(&t, "/services/data/v62.0/sobjects/Invoice__c/describe", &[])
+        .json();
+    let f = d["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Account_Name__c")
+        .unwrap()
+        .clone();
+    for (k, v) in [
+        ("type", Value::from("string")),
+        ("calculated", true.into()),
+        ("calculatedFormula", "Account__r.Name".into()),
+        ("createable", false.into()),
+        ("updateable", false.into()),
+        ("filterable", true.into()),
+        ("sortable", true.into()),
+        ("groupable", false.into()),
+        ("nillable", true.into()),
+        ("custom", true.into()),
+        ("formulaTreatNullNumberAsZero", true.into()),
+        ("soapType", "xsd:string".into()),
+        ("length", 1300.into()),
+        ("byteLength", 3900.into()),
+    ] {
+        assert_eq!(f[k], v, "{k}");
+    }
+
+    let q = "SELECT Id, Account__c, Account_Name__c, Account__r.Name, SystemModstamp, LastModifiedDate FROM Invoice__c WHERE Account__c != null ORDER BY Id LIMIT 1";
+    let before = records(&s.query(&t, "query", q, &[]))[0].clone();
+    let inv = before["Id"].as_str().unwrap().to_string();
+    let acc = before["Account__c"].as_str().unwrap().to_string();
+    assert!(before["Account_Name__c"].is_string());
+    assert_eq!(before["Account_Name__c"], before["Account__r"]["Name"]);
+
+    let renamed = "Formula Parent Renamed Ltd";
+    let patch = s.call(
+        "PATCH",
+        &format!("/services/data/v62.0/sobjects/Account/{acc}"),
+        &h,
+        &serde_json::json!({ "Name": renamed }).to_string(),
+    );
+    assert_eq!(patch.status, 204);
+    let after = records(&s.query(&t, "query", q, &[]))[0].clone();
+    assert_eq!(after["Id"], inv.as_str());
+    assert_eq!(after["Account_Name__c"], renamed);
+    assert_eq!(after["SystemModstamp"], before["SystemModstamp"]);
+    assert_eq!(after["LastModifiedDate"], before["LastModifiedDate"]);
+    // The record resource, queryAll and the dump show the current value too.
+    let rec = s
+        .get(
+            &t,
+            &format!("/services/data/v62.0/sobjects/Invoice__c/{inv}"),
+            &[],
+        )
+        .json();
+    assert_eq!(rec["Account_Name__c"], renamed);
+    assert_eq!(rec["SystemModstamp"], before["SystemModstamp"]);
+    let all = records(&s.query(&t, "queryAll", q, &[]));
+    assert_eq!(all[0]["Account_Name__c"], renamed);
+    let dump = s.call("GET", "/__emulator/dump/Invoice__c", &[], "").json();
+    let row = dump
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Id"] == inv.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["Account_Name__c"], renamed);
+    // Bulk: the value at job completion.
+    let csv = bulk_csv(
+        &s,
+        &t,
+        &format!("SELECT Id, Account_Name__c FROM Invoice__c WHERE Id = '{inv}'"),
+    );
+    assert_eq!(
+        parse_csv(&csv),
+        vec![
+            vec!["Id".to_string(), "Account_Name__c".to_string()],
+            vec![inv.clone(), renamed.to_string()]
+        ]
+    );
+    // Invoices without a parent account: null.
+    let orphans = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Account_Name__c FROM Invoice__c WHERE Account__c = null",
+        &[],
+    ));
+    assert!(orphans.iter().all(|r| r["Account_Name__c"].is_null()));
+    let null_count = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Invoice__c WHERE Account_Name__c = null",
+        &[],
+    ))
+    .len();
+    assert_eq!(null_count, orphans.len());
+
+    // Writes are refused like any read-only field; backdating it too.
+    for (method, path) in [
+        (
+            "PATCH",
+            format!("/services/data/v62.0/sobjects/Invoice__c/{inv}"),
+        ),
+        (
+            "POST",
+            "/services/data/v62.0/sobjects/Invoice__c".to_string(),
+        ),
+    ] {
+        let r = s.call(method, &path, &h, r#"{"Account_Name__c":"x"}"#);
+        assert_eq!(r.status, 400);
+        assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
+        assert_eq!(r.json()[0]["fields"][0], "Account_Name__c");
+    }
+    let b = s.call(
+        "POST",
+        "/__emulator/backdate",
+        &[("Content-Type", "application/json")],
+        &serde_json::json!({"object":"Invoice__c","id":inv,"fields":{"Account_Name__c":"x"}})
+            .to_string(),
+    );
+    assert_eq!(b.status, 400);
+
+    // Reparenting the child (a write of the child) changes the value and the timestamps.
+    let other = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id, Name FROM Account WHERE Id != '{acc}' ORDER BY Id LIMIT 1"),
+        &[],
+    ))[0]
+        .clone();
+    let r = s.call(
+        "PATCH",
+        &format!("/services/data/v62.0/sobjects/Invoice__c/{inv}"),
+        &h,
+        &serde_json::json!({ "Account__c": other["Id"] }).to_string(),
+    );
+    assert_eq!(r.status, 204);
+    let moved = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Account_Name__c, SystemModstamp FROM Invoice__c WHERE Id = '{inv}'"),
+        &[],
+    ))[0]
+        .clone();
+    assert_eq!(moved["Account_Name__c"], other["Name"]);
+    assert_ne!(moved["SystemModstamp"], before["SystemModstamp"]);
+
+    // Off with --no-formula-fields.
+    let off = spawn(Config {
+        no_formula_fields: true,
+        ..Default::default()
+    });
+    let t2 = off.token();
+    let r = off.query(&t2, "query", "SELECT Account_Name__c FROM Invoice__c", &[]);
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()[0]["errorCode"], "INVALID_FIELD");
+}
+
+#[test]
+fn formula_field_in_where_and_order_by() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let auth = format!("Bearer {t}");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    // ORDER BY the formula = ORDER BY the parent's name (nulls first, case-insensitive).
+    let by_formula = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Account_Name__c, Account__r.Name FROM Invoice__c ORDER BY Account_Name__c, Id",
+        &[],
+    ));
+    let by_path = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Invoice__c ORDER BY Account__r.Name, Id",
+        &[],
+    ));
+    assert_eq!(by_formula.len(), 500);
+    let ids = |v: &[Value]| v.iter().map(|r| r["Id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&by_formula), ids(&by_path));
+    for r in &by_formula {
+        let parent = if r["Account__r"].is_null() {
+            Value::Null
+        } else {
+            r["Account__r"]["Name"].clone()
+        };
+        assert_eq!(r["Account_Name__c"], parent);
+    }
+    let desc = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Invoice__c ORDER BY Account_Name__c DESC NULLS LAST, Id LIMIT 5",
+        &[],
+    ));
+    assert!(desc.len() == 5);
+
+    // Rename a parent: WHERE and ORDER BY see the new name at once.
+    let acc = by_formula
+        .iter()
+        .find_map(|r| r["Account__r"]["attributes"]["url"].as_str())
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let children = records(&s.query(
+        &t,
+        "query",
+        &format!("SELECT Id FROM Invoice__c WHERE Account__c = '{acc}' ORDER BY Id"),
+        &[],
+    ));
+    assert!(!children.is_empty());
+    let r = s.call(
+        "PATCH",
+        &format!("/services/data/v62.0/sobjects/Account/{acc}"),
+        &h,
+        r#"{"Name":"aaa Formula First"}"#,
+    );
+    assert_eq!(r.status, 204);
+    let hit = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Invoice__c WHERE Account_Name__c = 'AAA FORMULA FIRST' ORDER BY Id",
+        &[],
+    ));
+    assert_eq!(ids(&hit), ids(&children));
+    let like = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id FROM Invoice__c WHERE Account_Name__c LIKE 'aaa formula%' ORDER BY Id",
+        &[],
+    ));
+    assert_eq!(ids(&like), ids(&children));
+    let first = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, Account_Name__c FROM Invoice__c WHERE Account_Name__c != null ORDER BY Account_Name__c, Id",
+        &[],
+    ));
+    assert_eq!(
+        ids(&first[..children.len()]),
+        ids(&children),
+        "the renamed parent's children sort first"
+    );
+    let csv = bulk_csv(
+        &s,
+        &t,
+        "SELECT Id FROM Invoice__c WHERE Account_Name__c = 'aaa formula first' ORDER BY Id",
+    );
+    assert_eq!(parse_csv(&csv).len(), children.len() + 1);
+}
+
+#[test]
+fn state_and_country_codes() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let auth = format!("Bearer {t}");
+    let h = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let d = s
+        .get(&t, "/services/data/v62.0/sobjects/Account/describe", &[])
+        .json();
+    let fields = d["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for p in ["Billing", "Shipping"] {
+        let at = names
+            .iter()
+            .position(|n| *n == format!("{p}Country"))
+            .unwrap();
+        assert_eq!(names[at + 1], format!("{p}StateCode"));
+        assert_eq!(names[at + 2], format!("{p}CountryCode"));
+        let field = |n: &str| fields.iter().find(|f| f["name"] == n).unwrap().clone();
+        let (sc, cc) = (
+            field(&format!("{p}StateCode")),
+            field(&format!("{p}CountryCode")),
+        );
+        for f in [&sc, &cc] {
+            assert_eq!(f["type"], "picklist");
+            assert_eq!(f["compoundFieldName"], format!("{p}Address"));
+            assert_eq!(f["restrictedPicklist"], true);
+            assert_eq!(f["createable"], true);
+            assert_eq!(f["updateable"], true);
+            assert_eq!(f["filterable"], true);
+            assert_eq!(f["nillable"], true);
+        }
+        assert_eq!(cc["dependentPicklist"], false);
+        assert_eq!(sc["dependentPicklist"], true);
+        assert_eq!(sc["controllerName"], format!("{p}CountryCode"));
+        let countries: Vec<&str> = cc["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap())
+            .collect();
+        for c in ["US", "CA", "DE", "GB", "JP", "CH", "FR", "AU"] {
+            assert!(countries.contains(&c), "{c}");
+        }
+        let us = cc["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["value"] == "US")
+            .unwrap();
+        assert_eq!(us["label"], "United States");
+        // validFor: the bit of the controlling value's index, most significant bit first.
+        let us_index = countries.iter().position(|c| *c == "US").unwrap();
+        let ny = sc["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["value"] == "NY")
+            .unwrap();
+        assert_eq!(ny["label"], "New York");
+        let bits = ny["validFor"].as_str().unwrap();
+        assert_eq!(us_index, 7);
+        assert_eq!(bits, "AQ==");
+    }
+
+    // Query: compound values carry countryCode / stateCode, consistent with the components.
+    let recs = records(&s.query(
+        &t,
+        "query",
+        "SELECT Id, BillingAddress, BillingCountry, BillingState, BillingCountryCode, BillingStateCode, ShippingAddress, ShippingCountryCode, ShippingStateCode FROM Account",
+        &[],
+    ));
+    let expected = |country: &str| match country {
+        "United States" => "US",
+        "Canada" => "CA",
+        "Australia" => "AU",
+        "Germany" => "DE",
+        "United Kingdom" => "GB",
+        "Japan" => "JP",
+        "Switzerland" => "CH",
+        "France" => "FR",
+        other => panic!("unexpected country {other}"),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut with_state = 0;
+    for r in &recs {
+        for p in ["Billing", "Shipping"] {
+            let a = &r[format!("{p}Address").as_str()];
+            if a.is_null() {
+                assert!(r[format!("{p}CountryCode").as_str()].is_null());
+                continue;
+            }
+            let keys: Vec<&str> = a.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+            assert_eq!(
+                keys,
+                [
+                    "city",
+                    "country",
+                    "countryCode",
+                    "geocodeAccuracy",
+                    "latitude",
+                    "longitude",
+                    "postalCode",
+                    "state",
+                    "stateCode",
+                    "street"
+                ]
+            );
+            let code = expected(a["country"].as_str().unwrap());
+            assert_eq!(a["countryCode"], code);
+            assert_eq!(r[format!("{p}CountryCode").as_str()], code);
+            assert_eq!(r[format!("{p}StateCode").as_str()], a["stateCode"]);
+            seen.insert(code);
+            if ["US", "CA", "AU"].contains(&code) {
+                // Generated states of these countries are the codes themselves.
+                assert_eq!(a["stateCode"], a["state"]);
+                with_state += 1;
+            } else {
+                assert!(a["stateCode"].is_null(), "{code}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), 8, "{seen:?}");
+    assert!(with_state > 0);
+    // Other objects' addresses have the keys, null (no code fields).
+    let c = records(&s.query(
+        &t,
+        "query",
+        "SELECT MailingAddress FROM Contact WHERE MailingCountry != null LIMIT 1",
+        &[],
+    ));
+    let m = &c[0]["MailingAddress"];
+    assert!(m["country"].is_string());
+    assert!(m.get("countryCode").unwrap().is_null() && m.get("stateCode").unwrap().is_null());
+
+    // Component fields filter and sort.
+    let count = |q: &str| records(&s.query(&t, "query", q, &[])).len();
+    let de = count("SELECT Id FROM Account WHERE BillingCountryCode = 'de'");
+    assert!(de > 0);
+    assert_eq!(
+        de,
+        count("SELECT Id FROM Account WHERE BillingCountry = 'Germany'")
+    );
+    let ca_ny = count("SELECT Id FROM Account WHERE BillingStateCode IN ('CA', 'NY')");
+    assert_eq!(
+        ca_ny,
+        count("SELECT Id FROM Account WHERE BillingCountry = 'United States' AND (BillingState = 'CA' OR BillingState = 'NY')")
+    );
+    assert_eq!(
+        count("SELECT Id FROM Account WHERE BillingStateCode != null"),
+        count("SELECT Id FROM Account WHERE BillingCountryCode IN ('US','CA','AU')")
+    );
+    let sorted = records(&s.query(
+        &t,
+        "query",
+        "SELECT ShippingCountryCode FROM Account WHERE ShippingCountryCode != null ORDER BY ShippingCountryCode",
+        &[],
+    ));
+    let codes: Vec<&str> = sorted
+        .iter()
+        .map(|r| r["ShippingCountryCode"].as_str().unwrap())
+        .collect();
+    assert!(codes.windows(2).all(|w| w[0] <= w[1]));
+    // Bulk CSV has the component codes (not the compound).
+    let csv = bulk_csv(
+        &s,
+        &t,
+        "SELECT Id, BillingCountryCode, BillingStateCode FROM Account WHERE BillingCountryCode = 'US' LIMIT 3",
+    );
+    let rows = parse_csv(&csv);
+    assert_eq!(rows[0], ["Id", "BillingCountryCode", "BillingStateCode"]);
+    assert!(rows[1..].iter().all(|r| r[1] == "US" && !r[2].is_empty()));
+
+    // Writes: a code sets the name, a name sets the code; bad codes are refused.
+    let created = s.call(
+        "POST",
+        "/services/data/v62.0/sobjects/Account",
+        &h,
+        r#"{"Name":"Codes Co","BillingCountryCode":"JP","ShippingCountry":"Canada","ShippingState":"Ontario"}"#,
+    );
+    assert_eq!(created.status, 201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let get = || {
+        s.get(
+            &t,
+            &format!("/services/data/v62.0/sobjects/Account/{id}"),
+            &[],
+        )
+        .json()
+    };
+    let rec = get();
+    assert_eq!(rec["BillingCountry"], "Japan");
+    assert_eq!(rec["BillingAddress"]["countryCode"], "JP");
+    assert_eq!(rec["ShippingCountryCode"], "CA");
+    assert_eq!(rec["ShippingStateCode"], "ON");
+    let patch = |body: &str| {
+        s.call(
+            "PATCH",
+            &format!("/services/data/v62.0/sobjects/Account/{id}"),
+            &h,
+            body,
+        )
+    };
+    assert_eq!(
+        patch(r#"{"BillingCountryCode":"US","BillingStateCode":"TX"}"#).status,
+        204
+    );
+    let rec = get();
+    assert_eq!(rec["BillingCountry"], "United States");
+    assert_eq!(rec["BillingState"], "Texas");
+    assert_eq!(rec["BillingAddress"]["stateCode"], "TX");
+    let bad = patch(r#"{"BillingCountryCode":"XX"}"#);
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.json()[0]["errorCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+
+    // Off with --no-address-codes: no code fields, the keys stay (null).
+    let off = spawn(Config {
+        no_address_codes: true,
+        ..Default::default()
+    });
+    let t2 = off.token();
+    let r = off.query(&t2, "query", "SELECT BillingCountryCode FROM Account", &[]);
+    assert_eq!(r.status, 400);
+    let a = records(&off.query(
+        &t2,
+        "query",
+        "SELECT BillingAddress FROM Account WHERE BillingCountry != null LIMIT 1",
+        &[],
+    ));
+    assert!(a[0]["BillingAddress"]["countryCode"].is_null());
+}

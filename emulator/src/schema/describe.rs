@@ -75,7 +75,7 @@ pub fn field_json(f: &FieldMeta) -> Json {
         .picklist
         .iter()
         .map(|p| {
-            json!({"active": true, "defaultValue": p.default, "label": p.label, "validFor": null, "value": p.value})
+            json!({"active": true, "defaultValue": p.default, "label": p.label, "validFor": p.valid_for, "value": p.value})
         })
         .collect();
     json!({
@@ -84,17 +84,17 @@ pub fn field_json(f: &FieldMeta) -> Json {
         "autoNumber": f.auto_number,
         "byteLength": byte_length(f),
         "calculated": f.calculated,
-        "calculatedFormula": null,
+        "calculatedFormula": f.calculated_formula,
         "cascadeDelete": f.cascade_delete,
         "caseSensitive": f.case_sensitive,
         "compoundFieldName": f.compound_field_name,
-        "controllerName": null,
+        "controllerName": f.controller_name,
         "createable": f.createable,
         "custom": f.custom,
         "defaultValue": f.default_value.clone().unwrap_or(if f.ftype == FieldType::Boolean { json!(false) } else { Json::Null }),
         "defaultValueFormula": null,
         "defaultedOnCreate": f.defaulted_on_create,
-        "dependentPicklist": false,
+        "dependentPicklist": f.controller_name.is_some(),
         "deprecatedAndHidden": false,
         "digits": f.digits,
         "displayLocationInDecimal": f.ftype == FieldType::Location,
@@ -103,7 +103,7 @@ pub fn field_json(f: &FieldMeta) -> Json {
         "extraTypeInfo": f.extra_type_info,
         "filterable": f.filterable,
         "filteredLookupInfo": null,
-        "formulaTreatNullNumberAsZero": false,
+        "formulaTreatNullNumberAsZero": f.formula_treat_null_number_as_zero,
         "groupable": f.groupable,
         "highScaleNumber": false,
         "htmlFormatted": f.html_formatted,
@@ -260,6 +260,9 @@ pub fn field_from_describe(v: &Json) -> Option<FieldMeta> {
     f.aggregatable = b(v, "aggregatable");
     f.custom = b(v, "custom");
     f.calculated = b(v, "calculated");
+    f.calculated_formula = s(v, "calculatedFormula");
+    f.formula_treat_null_number_as_zero = b(v, "formulaTreatNullNumberAsZero");
+    f.controller_name = s(v, "controllerName");
     f.case_sensitive = b(v, "caseSensitive");
     f.external_id = b(v, "externalId");
     f.unique = b(v, "unique");
@@ -299,6 +302,7 @@ pub fn field_from_describe(v: &Json) -> Option<FieldMeta> {
                         value: s(p, "value")?,
                         label: s(p, "label").unwrap_or_default(),
                         default: b(p, "defaultValue"),
+                        valid_for: s(p, "validFor"),
                     })
                 })
                 .collect()

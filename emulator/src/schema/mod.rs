@@ -134,6 +134,8 @@ pub struct PicklistValue {
     pub value: String,
     pub label: String,
     pub default: bool,
+    /// Dependent picklists: base64 bitmap of the controlling values this value is valid for.
+    pub valid_for: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -171,6 +173,12 @@ pub struct FieldMeta {
     pub extra_type_info: Option<String>,
     pub picklist: Vec<PicklistValue>,
     pub default_value: Option<serde_json::Value>,
+    /// Formula fields: describe's `calculatedFormula`. A formula that is a plain field path
+    /// (`Account__r.Name`) is evaluated at read time (see `store::Org::value`).
+    pub calculated_formula: Option<String>,
+    pub formula_treat_null_number_as_zero: bool,
+    /// Dependent picklists: the controlling field (describe's `controllerName`).
+    pub controller_name: Option<String>,
 }
 
 impl FieldMeta {
@@ -222,6 +230,9 @@ impl FieldMeta {
             extra_type_info: None,
             picklist: vec![],
             default_value: None,
+            calculated_formula: None,
+            formula_treat_null_number_as_zero: false,
+            controller_name: None,
         };
         f.apply_type_flags();
         f
@@ -314,6 +325,7 @@ impl FieldMeta {
                 value: v.to_string(),
                 label: v.to_string(),
                 default: false,
+                valid_for: None,
             })
             .collect();
         self
@@ -349,6 +361,13 @@ impl FieldMeta {
         self.calculated = true;
         self.readonly()
     }
+    /// A formula field (read-only, never groupable) with the given `calculatedFormula`.
+    pub fn formula(mut self, formula: &str) -> Self {
+        self.calculated_formula = Some(formula.to_string());
+        self.formula_treat_null_number_as_zero = true;
+        self.groupable = false;
+        self.calculated()
+    }
     pub fn not_filterable(mut self) -> Self {
         self.filterable = false;
         self
@@ -373,6 +392,9 @@ pub struct CompoundParts {
     pub latitude: Option<usize>,
     pub longitude: Option<usize>,
     pub geocode_accuracy: Option<usize>,
+    /// State and country picklist codes (`BillingStateCode`, `BillingCountryCode`).
+    pub state_code: Option<usize>,
+    pub country_code: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -424,6 +446,13 @@ impl ObjectMeta {
         self
     }
 
+    /// Keeps only the fields `keep` accepts (positions and indexes are rebuilt).
+    pub fn retain_fields(&mut self, keep: impl Fn(&FieldMeta) -> bool) {
+        self.fields.retain(|f| keep(f));
+        self.name_field = None;
+        self.reindex();
+    }
+
     fn reindex(&mut self) {
         self.by_lower_name.clear();
         self.by_lower_relationship.clear();
@@ -447,7 +476,11 @@ impl ObjectMeta {
                     continue;
                 }
                 let n = c.name.to_ascii_lowercase();
-                let slot = if n.ends_with("street") {
+                let slot = if n.ends_with("statecode") {
+                    &mut parts.state_code
+                } else if n.ends_with("countrycode") {
+                    &mut parts.country_code
+                } else if n.ends_with("street") {
                     &mut parts.street
                 } else if n.ends_with("city") {
                     &mut parts.city

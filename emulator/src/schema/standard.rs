@@ -1,7 +1,7 @@
 //! The emulated org's objects, with real API names, types and describe attributes taken from
 //! real describe responses (see /work/shared/fixtures/salesforce/).
 
-use super::{FieldMeta as F, FieldType as T, ObjectMeta, Schema};
+use super::{FieldMeta as F, FieldType as T, ObjectMeta, PicklistValue, Schema};
 
 pub const STAGES: &[(&str, i64, bool, bool, &str)] = &[
     // (StageName, Probability, IsClosed, IsWon, ForecastCategoryName)
@@ -106,6 +106,191 @@ pub const WHAT_TARGETS: &[&str] = &[
     "Product2",
     "Solution",
 ];
+
+/// A country of the state and country/territory picklists: (ISO code, name, states as
+/// (code, name)).
+pub type Country = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// State and country/territory picklists (SALESFORCE.md 12.12): the countries of the
+/// generated addresses, as (ISO code, name, states). Only the United States, Canada and
+/// Australia have state picklists here (as in Salesforce's default data, where Germany,
+/// Switzerland, France, the United Kingdom and Japan have none).
+pub const COUNTRIES: &[Country] = &[
+    ("AU", "Australia", AU_STATES),
+    ("CA", "Canada", CA_PROVINCES),
+    ("CH", "Switzerland", &[]),
+    ("DE", "Germany", &[]),
+    ("FR", "France", &[]),
+    ("GB", "United Kingdom", &[]),
+    ("JP", "Japan", &[]),
+    ("US", "United States", US_STATES),
+];
+const US_STATES: &[(&str, &str)] = &[
+    ("AL", "Alabama"),
+    ("AK", "Alaska"),
+    ("AZ", "Arizona"),
+    ("AR", "Arkansas"),
+    ("CA", "California"),
+    ("CO", "Colorado"),
+    ("CT", "Connecticut"),
+    ("DE", "Delaware"),
+    ("DC", "District of Columbia"),
+    ("FL", "Florida"),
+    ("GA", "Georgia"),
+    ("HI", "Hawaii"),
+    ("ID", "Idaho"),
+    ("IL", "Illinois"),
+    ("IN", "Indiana"),
+    ("IA", "Iowa"),
+    ("KS", "Kansas"),
+    ("KY", "Kentucky"),
+    ("LA", "Louisiana"),
+    ("ME", "Maine"),
+    ("MD", "Maryland"),
+    ("MA", "Massachusetts"),
+    ("MI", "Michigan"),
+    ("MN", "Minnesota"),
+    ("MS", "Mississippi"),
+    ("MO", "Missouri"),
+    ("MT", "Montana"),
+    ("NE", "Nebraska"),
+    ("NV", "Nevada"),
+    ("NH", "New Hampshire"),
+    ("NJ", "New Jersey"),
+    ("NM", "New Mexico"),
+    ("NY", "New York"),
+    ("NC", "North Carolina"),
+    ("ND", "North Dakota"),
+    ("OH", "Ohio"),
+    ("OK", "Oklahoma"),
+    ("OR", "Oregon"),
+    ("PA", "Pennsylvania"),
+    ("RI", "Rhode Island"),
+    ("SC", "South Carolina"),
+    ("SD", "South Dakota"),
+    ("TN", "Tennessee"),
+    ("TX", "Texas"),
+    ("UT", "Utah"),
+    ("VT", "Vermont"),
+    ("VA", "Virginia"),
+    ("WA", "Washington"),
+    ("WV", "West Virginia"),
+    ("WI", "Wisconsin"),
+    ("WY", "Wyoming"),
+];
+const CA_PROVINCES: &[(&str, &str)] = &[
+    ("AB", "Alberta"),
+    ("BC", "British Columbia"),
+    ("MB", "Manitoba"),
+    ("NB", "New Brunswick"),
+    ("NL", "Newfoundland and Labrador"),
+    ("NT", "Northwest Territories"),
+    ("NS", "Nova Scotia"),
+    ("NU", "Nunavut"),
+    ("ON", "Ontario"),
+    ("PE", "Prince Edward Island"),
+    ("QC", "Quebec"),
+    ("SK", "Saskatchewan"),
+    ("YT", "Yukon Territories"),
+];
+const AU_STATES: &[(&str, &str)] = &[
+    ("ACT", "Australian Capital Territory"),
+    ("NSW", "New South Wales"),
+    ("NT", "Northern Territory"),
+    ("QLD", "Queensland"),
+    ("SA", "South Australia"),
+    ("TAS", "Tasmania"),
+    ("VIC", "Victoria"),
+    ("WA", "Western Australia"),
+];
+
+/// The ISO code of a country given by name or code (case-insensitive).
+pub fn country_code(country: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(c, n, _)| n.eq_ignore_ascii_case(country) || c.eq_ignore_ascii_case(country))
+        .map(|(c, _, _)| *c)
+}
+
+/// The name of a country code.
+pub fn country_name(code: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, n, _)| *n)
+}
+
+/// The state code of a state given by code or name within a country (None when the
+/// country has no state picklist or the state is not in it).
+pub fn state_code(country_code: &str, state: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(c, _, _)| *c == country_code)?
+        .2
+        .iter()
+        .find(|(c, n)| c.eq_ignore_ascii_case(state) || n.eq_ignore_ascii_case(state))
+        .map(|(c, _)| *c)
+}
+
+/// The name of a state code within a country.
+pub fn state_name(country_code: &str, code: &str) -> Option<&'static str> {
+    COUNTRIES
+        .iter()
+        .find(|(c, _, _)| *c == country_code)?
+        .2
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
+}
+
+/// `<prefix>StateCode` and `<prefix>CountryCode`: restricted picklists; the state picklist
+/// depends on the country picklist (`validFor` bitmaps over the country values).
+fn address_codes(prefix: &str, label: &str, compound: &str) -> Vec<F> {
+    let mut country = F::new(
+        &format!("{prefix}CountryCode"),
+        &format!("{label} Country Code"),
+        T::Picklist,
+    )
+    .len(10)
+    .restricted()
+    .compound(compound);
+    country.picklist = COUNTRIES
+        .iter()
+        .map(|(c, n, _)| PicklistValue {
+            value: c.to_string(),
+            label: n.to_string(),
+            default: false,
+            valid_for: None,
+        })
+        .collect();
+    let mut state = F::new(
+        &format!("{prefix}StateCode"),
+        &format!("{label} State Code"),
+        T::Picklist,
+    )
+    .len(10)
+    .restricted()
+    .compound(compound);
+    state.controller_name = Some(country.name.clone());
+    let bytes = COUNTRIES.len().div_ceil(8);
+    for (k, (_, _, states)) in COUNTRIES.iter().enumerate() {
+        let mut bits = vec![0u8; bytes];
+        bits[k / 8] |= 0x80 >> (k % 8);
+        for (c, n) in states.iter() {
+            state.picklist.push(PicklistValue {
+                value: c.to_string(),
+                label: n.to_string(),
+                default: false,
+                valid_for: Some(crate::bulk::base64_encode(&bits, true)),
+            });
+        }
+    }
+    vec![state, country]
+}
 
 fn id(label: &str) -> F {
     F::new("Id", label, T::Id)
@@ -308,8 +493,19 @@ fn account() -> ObjectMeta {
             ]),
         F::new("ParentId", "Parent Account ID", T::Reference).refs(&["Account"], "Parent"),
     ];
-    f.extend(address("Billing", "Billing", "BillingAddress"));
-    f.extend(address("Shipping", "Shipping", "ShippingAddress"));
+    for (prefix, compound) in [
+        ("Billing", "BillingAddress"),
+        ("Shipping", "ShippingAddress"),
+    ] {
+        let mut parts = address(prefix, prefix, compound);
+        // Real describes list the codes right after <prefix>Country.
+        let at = parts
+            .iter()
+            .position(|p| p.name.ends_with("Country"))
+            .map_or(parts.len(), |i| i + 1);
+        parts.splice(at..at, address_codes(prefix, prefix, compound));
+        f.extend(parts);
+    }
     f.extend([
         F::new("Phone", "Account Phone", T::Phone),
         F::new("Fax", "Account Fax", T::Phone),
@@ -616,6 +812,10 @@ fn invoice() -> ObjectMeta {
             .compound("Location__c"),
         F::new("Location__c", "Location", T::Location),
         F::new("Memo__c", "Memo", T::String),
+        // Cross-object formula: evaluated at read time from the parent's current Name.
+        F::new("Account_Name__c", "Account Name", T::String)
+            .len(1300)
+            .formula("Account__r.Name"),
     ]);
     ObjectMeta::new("Invoice__c", "Invoice", "Invoices", "a01", f)
 }
