@@ -51,15 +51,10 @@ struct ApiError {
 
 impl SalesforceClient {
     pub fn new(server: ServerOptions, auth: AuthMethod) -> SfResult<Self> {
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_millis(server.request_timeout_ms))
-            .connect_timeout(Duration::from_secs(30))
-            .user_agent(concat!("salesforce_fdw/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SfError::Unreachable {
-                url: server.login_url.clone(),
-                reason: describe_transport_error(&e),
-            })?;
+        let http = shared_http(server.request_timeout_ms).map_err(|e| SfError::Unreachable {
+            url: server.login_url.clone(),
+            reason: describe_transport_error(&e),
+        })?;
         let session_key = auth::cache_key(&server.login_url, &auth);
         Ok(SalesforceClient {
             http,
@@ -309,6 +304,32 @@ impl SalesforceClient {
         let answer = self.request(reqwest::Method::GET, next_records_url, &[], &headers, None)?;
         parse_page(&answer, shape)
     }
+}
+
+/// The backend's HTTP client for a request timeout: one per backend (and timeout), so that
+/// its pool keeps connections open across statements (HTTP keep-alive: no new TCP and TLS
+/// handshake per query). Connections carry no identity (the token goes with each request),
+/// so every server and user mapping shares it. Built with signals blocked, since it starts
+/// a thread of its own.
+fn shared_http(timeout_ms: u64) -> reqwest::Result<reqwest::blocking::Client> {
+    static CLIENTS: std::sync::Mutex<Vec<(u64, reqwest::blocking::Client)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut clients = CLIENTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, client)) = clients.iter().find(|(t, _)| *t == timeout_ms) {
+        return Ok(client.clone());
+    }
+    let client = crate::threads::with_signals_blocked(|| {
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_millis(timeout_ms))
+            .connect_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(300))
+            .user_agent(concat!("salesforce_fdw/", env!("CARGO_PKG_VERSION")))
+            .build()
+    })?;
+    clients.push((timeout_ms, client.clone()));
+    Ok(client)
 }
 
 /// Answers worth another try: server errors, the edge's 420 and 429, a 406 that is not a

@@ -73,7 +73,12 @@ impl SalesforceFdw {
         let auth = AuthMethod::from_options(&self.server.options, mapping)?;
         let mut client = SalesforceClient::new(options, auth)?.track_usage(server_oid);
         if governor::check(server_oid, name, reserve).is_err() {
-            client.limits()?;
+            client = crate::threads::interruptible("Salesforce limits", move || {
+                client.set_off_main_thread(true);
+                client.limits()?;
+                client.set_off_main_thread(false);
+                Ok(client)
+            })?;
             governor::check(server_oid, name, reserve)?;
         }
         Ok(client)
@@ -116,11 +121,24 @@ impl SalesforceFdw {
     ) -> SfResult<Vec<String>> {
         let import_options = import::parse_import_options(options)?;
         let mut client = self.client(mapping)?;
-        let global = client.describe_global()?;
-        let targets = import::import_targets(&global, list, names, import_options.naming)?;
-        let mut statements = Vec::with_capacity(targets.len());
-        for target in targets {
-            match client.describe(&target.object) {
+        let names = names.to_vec();
+        let naming = import_options.naming;
+        // The describes are asked on a thread of their own, so a cancel ends the wait.
+        let described = crate::threads::interruptible("Salesforce describe", move || {
+            client.set_off_main_thread(true);
+            let global = client.describe_global()?;
+            let targets = import::import_targets(&global, list, &names, naming)?;
+            Ok(targets
+                .into_iter()
+                .map(|target| {
+                    let describe = client.describe(&target.object);
+                    (target, describe)
+                })
+                .collect::<Vec<_>>())
+        })?;
+        let mut statements = Vec::with_capacity(described.len());
+        for (target, describe) in described {
+            match describe {
                 Ok(describe) => {
                     if let Some(filter) = import::required_filter(&target.object) {
                         pgrx::notice!(
@@ -162,7 +180,10 @@ impl SalesforceFdw {
         let auth = AuthMethod::from_options(&server.options, &mapping)?;
         let mut client =
             SalesforceClient::new(server_options, auth)?.track_usage(server_oid.to_u32());
-        let limits = client.limits()?;
+        let limits = crate::threads::interruptible("Salesforce limits", move || {
+            client.set_off_main_thread(true);
+            client.limits()
+        })?;
         let daily = &limits["DailyApiRequests"];
         let max = daily["Max"].as_u64().unwrap_or(0);
         let remaining = daily["Remaining"].as_u64().unwrap_or(0);

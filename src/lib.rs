@@ -17,6 +17,7 @@ pub mod records;
 pub mod scan;
 pub mod settings;
 pub mod soql;
+pub mod threads;
 pub mod token_store;
 pub mod types;
 

@@ -18,6 +18,7 @@ lines; the emulator is $SF_EMULATOR_URL unless --url URL comes first.
   real_org.py [--url URL] fail-next-job MESSAGE    the next Bulk job created ends Failed
   real_org.py [--url URL] fault-after K STATUS [KIND]   after K requests, one fails with STATUS
   real_org.py [--url URL] paths                    the API version of each logged request path
+  real_org.py [--url URL] rename-account ID NAME   PATCH an Account's Name (REST, as a user would)
   real_org.py [--url URL] converted-order-differs  whether Salesforce's ORDER BY Amount DESC LIMIT 5
                                                    (by converted amount) differs from the five
                                                    largest raw amounts
@@ -64,6 +65,13 @@ def dump(obj):
 
 def records_of(dumped):
     return dumped["records"] if isinstance(dumped, dict) else dumped
+
+
+def token():
+    _, _, body = call("POST", "/services/oauth2/token", form={
+        "grant_type": "refresh_token", "client_id": "sf-emulator-client",
+        "client_secret": "sf-emulator-secret", "refresh_token": "sf-emulator-refresh"})
+    return json.loads(body)["access_token"]
 
 
 def write_csv(path, rows):
@@ -128,18 +136,18 @@ def main():
             body["kind"] = ARGS[3]
         call("POST", "/__emulator/faults/after", body=body)
     elif command == "converted-order-differs":
-        _, _, body = call("POST", "/services/oauth2/token", form={
-            "grant_type": "refresh_token", "client_id": "sf-emulator-client",
-            "client_secret": "sf-emulator-secret", "refresh_token": "sf-emulator-refresh"})
-        token = json.loads(body)["access_token"]
         soql = "SELECT Id FROM Opportunity WHERE Amount != null ORDER BY Amount DESC NULLS LAST LIMIT 5"
         _, _, body = call("GET", "/services/data/v66.0/query?" + urllib.parse.urlencode({"q": soql}),
-                          headers={"Authorization": "Bearer " + token})
+                          headers={"Authorization": "Bearer " + token()})
         by_salesforce = [r["Id"] for r in json.loads(body)["records"]]
         amounts = [(decimal.Decimal(r["Amount"][1]), r["Id"]) for r in records_of(dump("Opportunity"))
                    if isinstance(r.get("Amount"), tuple)]
         largest = [i for _, i in sorted(amounts, reverse=True)[:5]]
         print(f"{by_salesforce != largest}: Salesforce's ORDER BY Amount differs from the largest numbers")
+    elif command == "rename-account":
+        status, _, _ = call("PATCH", "/services/data/v66.0/sobjects/Account/" + ARGS[1],
+                            body={"Name": ARGS[2]}, headers={"Authorization": "Bearer " + token()})
+        print("renamed" if status == 204 else f"HTTP {status}")
     elif command == "paths":
         _, _, body = call("GET", "/__emulator/requests")
         versions = []

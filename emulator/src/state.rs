@@ -47,6 +47,8 @@ pub struct AppState {
     pub faults: Mutex<crate::faults::Faults>,
     pub bulk: Mutex<crate::bulk::Jobs>,
     pub refresh_tokens: Mutex<RefreshTokens>,
+    /// TCP connections accepted so far (clients that keep connections alive open few).
+    pub connections_accepted: AtomicU64,
     /// Set by `start`: lets request handlers hand the state to background work.
     pub self_ref: OnceLock<Weak<AppState>>,
 }
@@ -133,6 +135,7 @@ impl AppState {
                 valid: [first_refresh].into_iter().collect(),
                 grants: 0,
             }),
+            connections_accepted: AtomicU64::new(0),
             self_ref: OnceLock::new(),
         })
     }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use pgrx::pg_sys;
 use serde_json::Value;
@@ -52,31 +53,41 @@ impl ObjectMeta {
     }
 }
 
-/// (server, user, lower-case object) -> what we know.
-type MetaCache = HashMap<(u32, u32, String), Arc<ObjectMeta>>;
+/// How long what describe and recordCount said is trusted (a field added in Salesforce is
+/// seen after this, or in a new session).
+const TRUSTED_FOR: Duration = Duration::from_secs(600);
+
+/// (server, user, lower-case object) -> what we know, and since when.
+type MetaCache = HashMap<(u32, u32, String), (Instant, Arc<ObjectMeta>)>;
 
 static CACHE: Mutex<Option<MetaCache>> = Mutex::new(None);
 
-/// What is known of `object` for the current user on the server.
+/// What is known of `object` for the current user on the server. Asked on a thread of its
+/// own, so a cancel or statement_timeout ends the wait; only complete answers are kept
+/// (for TRUSTED_FOR), so a failure is asked again next time.
 pub fn object_meta(server_oid: pg_sys::Oid, object: &str) -> Arc<ObjectMeta> {
+    // SAFETY: GetUserId only reads the backend's current user id.
     let user = unsafe { pg_sys::GetUserId() };
     let key = (
         server_oid.to_u32(),
         user.to_u32(),
         object.to_ascii_lowercase(),
     );
-    if let Some(known) = CACHE
-        .lock()
-        .ok()
-        .and_then(|c| c.as_ref()?.get(&key).cloned())
-    {
+    if let Some(known) = CACHE.lock().ok().and_then(|c| {
+        c.as_ref()?
+            .get(&key)
+            .filter(|(at, _)| at.elapsed() < TRUSTED_FOR)
+            .map(|(_, meta)| meta.clone())
+    }) {
         return known;
     }
     let meta = Arc::new(fetch(server_oid, user, object));
-    if let Ok(mut guard) = CACHE.lock() {
-        guard
-            .get_or_insert_with(HashMap::new)
-            .insert(key, meta.clone());
+    if meta.record_count.is_some() && meta.fields.is_some() {
+        if let Ok(mut guard) = CACHE.lock() {
+            guard
+                .get_or_insert_with(HashMap::new)
+                .insert(key, (Instant::now(), meta.clone()));
+        }
     }
     meta
 }
@@ -85,12 +96,39 @@ fn fetch(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> ObjectMeta
     let Some(mut client) = client_for(server_oid, user) else {
         return ObjectMeta::default();
     };
-    let record_count = client.record_count(object).ok().flatten();
-    let fields = client.describe(object).ok().map(|d| fields_of(&d));
-    ObjectMeta {
-        record_count,
-        fields,
-    }
+    let object = object.to_string();
+    crate::threads::interruptible("Salesforce metadata", move || {
+        client.set_off_main_thread(true);
+        let record_count = client.record_count(&object).ok().flatten();
+        let fields = client.describe(&object).ok().map(|d| fields_of(&d));
+        Ok(ObjectMeta {
+            record_count,
+            fields,
+        })
+    })
+    .unwrap_or_default()
+}
+
+/// The object's record count, asked now (ANALYZE): an error when it cannot be had.
+pub fn record_count_now(server_oid: pg_sys::Oid, object: &str) -> crate::error::SfResult<u64> {
+    // SAFETY: GetUserId only reads the backend's current user id.
+    let user = unsafe { pg_sys::GetUserId() };
+    let mapping = catalog::user_mapping_if_any(user, server_oid).ok_or_else(|| {
+        crate::error::SfError::MissingOption {
+            option: "user mapping".into(),
+            level: "server",
+            hint: "CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...)".into(),
+        }
+    })?;
+    let server = catalog::server(server_oid);
+    let options = ServerOptions::from_map(&server.options)?;
+    let auth = AuthMethod::from_options(&server.options, &mapping)?;
+    let mut client = SalesforceClient::new(options, auth)?;
+    let object = object.to_string();
+    crate::threads::interruptible("Salesforce recordCount", move || {
+        client.set_off_main_thread(true);
+        Ok(client.record_count(&object)?.unwrap_or(0))
+    })
 }
 
 fn client_for(server_oid: pg_sys::Oid, user: pg_sys::Oid) -> Option<SalesforceClient> {

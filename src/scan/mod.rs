@@ -5,6 +5,7 @@
 //!   memory context, so it is freed on success, error or cancel alike;
 //! - each row's datums live in a per-row memory context that is reset before the next row.
 
+pub mod analyze;
 pub mod bulk;
 pub mod catalog;
 pub mod deparse;
@@ -46,6 +47,7 @@ pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust
     routine.ReScanForeignScan = Some(rescan_foreign_scan);
     routine.EndForeignScan = Some(end_foreign_scan);
     routine.ExplainForeignScan = Some(explain_foreign_scan);
+    routine.AnalyzeForeignTable = Some(analyze::analyze_foreign_table);
     // The framework's aggregate pushdown ignores WHERE clauses it cannot translate: off.
     routine.GetForeignUpperPaths = None;
     // Read-only: Postgres then refuses INSERT/UPDATE/DELETE on our tables by itself.
@@ -58,7 +60,7 @@ pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust
     routine.EndForeignModify = None;
 }
 
-fn report<T>(result: Result<T, SfError>) -> T {
+pub(crate) fn report<T>(result: Result<T, SfError>) -> T {
     use pgrx::pg_sys::panic::{ErrorReport, ErrorReportable};
     result.map_err(ErrorReport::from).unwrap_or_report()
 }
@@ -138,7 +140,12 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
             pg_sys::JoinType::JOIN_INNER,
             ptr::null_mut(),
         );
-        let object_rows = metadata::object_meta(server_oid, &plan.object).rows();
+        // ANALYZE stores Salesforce's row count in reltuples (-1: never analyzed).
+        let object_rows = if (*baserel).tuples >= 0.0 {
+            (*baserel).tuples
+        } else {
+            metadata::object_meta(server_oid, &plan.object).rows()
+        };
         (*baserel).rows = (object_rows * selectivity).max(1.0).round();
         (*baserel).fdw_private = plan_to_node(&plan) as *mut c_void;
     }

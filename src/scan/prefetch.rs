@@ -17,6 +17,7 @@ use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
 use crate::records::{Page, RowShape};
 use crate::scan::split::{Joiner, SplitQueries};
+use crate::threads::with_signals_blocked;
 
 /// What the thread reads.
 pub struct PageSource {
@@ -294,18 +295,4 @@ fn read_bulk(
     // Its results would stay on Salesforce for 7 days otherwise.
     job.delete(client);
     None
-}
-
-/// Runs `f` (which spawns a thread) with every signal blocked, so that the new thread starts
-/// with them blocked; the caller's mask is restored afterwards.
-fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
-    unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut previous: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut previous);
-        let result = f();
-        libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
-        result
-    }
 }

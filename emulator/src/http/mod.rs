@@ -328,6 +328,9 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
             continue;
         };
         let _ = stream.set_nodelay(true);
+        state
+            .connections_accepted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let state = state.clone();
         tokio::spawn(async move {
             // A dropped-connection fault notifies `abort`; dropping the connection future

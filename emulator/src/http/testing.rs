@@ -123,6 +123,7 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
                     "faults": lock(&state.faults).injected,
                     "bulkJobs": lock(&state.bulk).len(),
                     "refreshGrants": lock(&state.refresh_tokens).grants,
+                    "connectionsAccepted": state.connections_accepted.load(std::sync::atomic::Ordering::Relaxed),
                     "validRefreshTokens": lock(&state.refresh_tokens).valid.len(),
                 }),
             )

@@ -168,6 +168,37 @@ CREATE SERVER remote_http FOREIGN DATA WRAPPER salesforce_fdw
 ALTER USER MAPPING FOR CURRENT_USER SERVER realorg OPTIONS (ADD instance_url 'http://192.168.0.7');
 
 -------------------------------------------------------------------------------------------------
+-- Formula fields change without SystemModstamp moving: a snapshot knows its formula columns,
+-- an incremental refresh says they can be stale, mode 'formulas' re-reads only Id and them.
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO ("Invoice__c") FROM SERVER realorg INTO realorg;
+SELECT attname, array_to_string(attfdwoptions, ',') AS options FROM pg_attribute
+ WHERE attrelid = 'realorg.invoice__c'::regclass AND 'formula=true' = ANY (attfdwoptions);
+CREATE SCHEMA realorg_snap;
+CALL salesforce_fdw.refresh('realorg.invoice__c', 'realorg_snap.invoice', quiet => true);
+SELECT formula_columns, last_formula_refresh IS NOT NULL AS formulas_read
+  FROM salesforce_fdw.snapshots WHERE target = 'realorg_snap.invoice';
+SELECT account__c AS acct, count(*) AS invoices_of_acct FROM realorg_snap.invoice
+ WHERE account__c IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1 \gset
+\setenv ACCT :acct
+\! python3 tests/real_org.py rename-account "$ACCT" 'Renamed by 17_real_org'
+\set VERBOSITY terse
+CALL salesforce_fdw.refresh('realorg.invoice__c', 'realorg_snap.invoice');
+\set VERBOSITY default
+SELECT count(*) FILTER (WHERE account_name__c = 'Renamed by 17_real_org') AS renamed_in_snapshot
+  FROM realorg_snap.invoice WHERE account__c = :'acct';
+\! python3 tests/emulator_log.py reset
+CALL salesforce_fdw.refresh('realorg.invoice__c', 'realorg_snap.invoice', mode => 'formulas', quiet => true);
+\! python3 tests/emulator_log.py soql
+SELECT count(*) FILTER (WHERE account_name__c = 'Renamed by 17_real_org') = :invoices_of_acct AS renamed_in_snapshot
+  FROM realorg_snap.invoice WHERE account__c = :'acct';
+SELECT mode, status, rows_upserted = :invoices_of_acct AS changed_rows_only
+  FROM salesforce_fdw.refresh_runs WHERE target = 'realorg_snap.invoice' ORDER BY run_id;
+CREATE TEMP TABLE invoice_now AS SELECT * FROM realorg.invoice__c;
+SELECT (SELECT count(*) FROM (TABLE realorg_snap.invoice EXCEPT ALL TABLE invoice_now) x) AS only_snapshot,
+       (SELECT count(*) FROM (TABLE invoice_now EXCEPT ALL TABLE realorg_snap.invoice) x) AS only_salesforce;
+CALL salesforce_fdw.refresh('realorg.opportunity', 'realorg_snap.opportunity', mode => 'formulas');
+
+-------------------------------------------------------------------------------------------------
 -- A strict org: refresh-token rotation, Bulk results only with Accept: text/csv, and an object
 -- of 700 fields.
 CREATE SERVER strict FOREIGN DATA WRAPPER salesforce_fdw
@@ -240,7 +271,7 @@ SELECT (SELECT count(*) FROM (TABLE strict_snap.wide EXCEPT ALL TABLE wide_bulk)
 \setenv SF_EMULATOR_URL :main_url
 
 \set VERBOSITY terse
-DROP SCHEMA realorg, strict, strict_snap CASCADE;
-DELETE FROM salesforce_fdw.refresh_runs WHERE target = 'strict_snap.wide';
-DELETE FROM salesforce_fdw.snapshots WHERE target = 'strict_snap.wide';
+DROP SCHEMA realorg, realorg_snap, strict, strict_snap CASCADE;
+DELETE FROM salesforce_fdw.refresh_runs WHERE target IN ('strict_snap.wide', 'realorg_snap.invoice', 'realorg_snap.opportunity');
+DELETE FROM salesforce_fdw.snapshots WHERE target IN ('strict_snap.wide', 'realorg_snap.invoice', 'realorg_snap.opportunity');
 DROP SERVER realorg, strict CASCADE;
