@@ -272,6 +272,28 @@ impl SalesforceClient {
         }))
     }
 
+    /// Record counts of several objects in one call (`/limits/recordCount?sObjects=A,B`), by
+    /// lower-case object name; objects Salesforce does not count are absent. The object list
+    /// is sent in pieces that keep the request line short.
+    pub fn record_counts(
+        &mut self,
+        objects: &[&str],
+    ) -> SfResult<std::collections::HashMap<String, u64>> {
+        let path = self.data_path("limits/recordCount")?;
+        let mut counts = std::collections::HashMap::new();
+        for chunk in objects.chunks(200) {
+            let list = chunk.join(",");
+            let value = self.get_json(&path, &[("sObjects", list.as_str())], &[])?;
+            for entry in value["sObjects"].as_array().into_iter().flatten() {
+                if let (Some(name), Some(count)) = (entry["name"].as_str(), entry["count"].as_u64())
+                {
+                    counts.insert(name.to_ascii_lowercase(), count);
+                }
+            }
+        }
+        Ok(counts)
+    }
+
     /// The org's limits (`GET /limits`): `{"DailyApiRequests": {"Max": n, "Remaining": n}, ...}`.
     pub fn limits(&mut self) -> SfResult<Value> {
         let path = self.data_path("limits")?;

@@ -128,16 +128,20 @@ impl SalesforceFdw {
             client.set_off_main_thread(true);
             let global = client.describe_global()?;
             let targets = import::import_targets(&global, list, &names, naming)?;
+            // One call for every object's row count (stored as the estimate planning uses).
+            let objects: Vec<&str> = targets.iter().map(|t| t.object.as_str()).collect();
+            let counts = client.record_counts(&objects).unwrap_or_default();
             Ok(targets
                 .into_iter()
                 .map(|target| {
                     let describe = client.describe(&target.object);
-                    (target, describe)
+                    let count = counts.get(&target.object.to_ascii_lowercase()).copied();
+                    (target, describe, count)
                 })
                 .collect::<Vec<_>>())
         })?;
         let mut statements = Vec::with_capacity(described.len());
-        for (target, describe) in described {
+        for (target, describe, count) in described {
             match describe {
                 Ok(describe) => {
                     if let Some(filter) = import::required_filter(&target.object) {
@@ -152,6 +156,7 @@ impl SalesforceFdw {
                         &target.table,
                         &self.server.server_name,
                         &import_options,
+                        count,
                     )?)
                 }
                 // Importing a whole org, an object this user may not describe is skipped with a

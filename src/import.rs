@@ -349,6 +349,17 @@ pub struct ImportColumn {
     /// Its value can change without SystemModstamp moving (the `formula` column option):
     /// formula fields and converted amounts.
     pub formula: bool,
+    /// What describe says of the field, for planning without asking: its type, and whether
+    /// Salesforce can filter and sort by it (None for columns that are not a field).
+    pub described: Option<Described>,
+}
+
+/// See `ImportColumn::described`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub sf_type: String,
+    pub filterable: bool,
+    pub sortable: bool,
 }
 
 /// The Postgres column type for one describe field entry, or None when IMPORT leaves the field
@@ -419,6 +430,11 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
             field: api_name.to_string(),
             is_real_field: true,
             formula: is_formula(field),
+            described: Some(Described {
+                sf_type: field_type.to_ascii_lowercase(),
+                filterable: flag(field, "filterable"),
+                sortable: flag(field, "sortable"),
+            }),
         });
         if options.converted_currency && multi_currency && field_type == "currency" {
             let converted = match options.naming {
@@ -432,6 +448,7 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
                 is_real_field: false,
                 // Follows the conversion rates, which change without SystemModstamp moving.
                 formula: true,
+                described: None,
             });
         }
         if let Some(relationship) = polymorphic_relationship(field) {
@@ -445,6 +462,7 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
                 field: format!("{relationship}.Type"),
                 is_real_field: false,
                 formula: false,
+                described: None,
             });
         }
     }
@@ -459,6 +477,7 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
             pg_type: wanted.pg_type,
             field: wanted.field,
             formula: wanted.formula,
+            described: wanted.described,
         })
         .collect())
 }
@@ -481,6 +500,7 @@ struct WantedColumn {
     /// A field of the describe, as opposed to the `_type` column of a polymorphic reference.
     is_real_field: bool,
     formula: bool,
+    described: Option<Described>,
 }
 
 fn column_name(api_name: &str, naming: Naming) -> String {
@@ -579,7 +599,7 @@ pub fn foreign_table_sql(
     options: &ImportOptions,
 ) -> SfResult<String> {
     let table = table_name(object_name(describe)?, options.naming);
-    foreign_table_sql_named(describe, &table, server_name, options)
+    foreign_table_sql_named(describe, &table, server_name, options, None)
 }
 
 /// One CREATE FOREIGN TABLE statement for an sObject describe, with the given (unquoted,
@@ -589,26 +609,48 @@ pub fn foreign_table_sql_named(
     table_name: &str,
     server_name: &str,
     options: &ImportOptions,
+    estimated_rows: Option<u64>,
 ) -> SfResult<String> {
     let object = object_name(describe)?;
     let column_lines: Vec<String> = columns(describe, options)?
         .iter()
         .map(|column| {
+            let mut extra = String::new();
+            if column.formula {
+                extra.push_str(", formula 'true'");
+            }
+            if let Some(d) = &column.described {
+                extra.push_str(&format!(", sf_type {}", quote_literal(&d.sf_type)));
+                if !d.filterable {
+                    extra.push_str(", filterable 'false'");
+                }
+                if !d.sortable {
+                    extra.push_str(", sortable 'false'");
+                }
+            }
             format!(
-                "  {} {} OPTIONS (field {}{})",
+                "  {} {} OPTIONS (field {}{extra})",
                 quote_identifier(&column.name),
                 column.pg_type,
                 quote_literal(&column.field),
-                if column.formula {
-                    ", formula 'true'"
-                } else {
-                    ""
-                }
             )
         })
         .collect();
+    // Planning reads these instead of asking Salesforce (scan::metadata::table_meta).
+    let multi_currency = describe
+        .get("fields")
+        .and_then(Value::as_array)
+        .is_some_and(|fields| {
+            fields
+                .iter()
+                .any(|f| f.get("name").and_then(Value::as_str) == Some("CurrencyIsoCode"))
+        });
+    let estimate = match estimated_rows {
+        Some(n) => format!(", estimated_rows '{n}'"),
+        None => String::new(),
+    };
     Ok(format!(
-        "CREATE FOREIGN TABLE {} (\n{}\n) SERVER {} OPTIONS (object {})",
+        "CREATE FOREIGN TABLE {} (\n{}\n) SERVER {} OPTIONS (object {}, multi_currency '{multi_currency}'{estimate})",
         quote_identifier(table_name),
         column_lines.join(",\n"),
         quote_identifier(server_name),
@@ -642,6 +684,33 @@ mod tests {
 
     fn snake() -> ImportOptions {
         ImportOptions::default()
+    }
+
+    /// A statement without what describe said for planning (`sf_type`, `filterable`,
+    /// `sortable`, `multi_currency`): the tests of names and types read it more easily.
+    fn plain(sql: String) -> String {
+        let mut out = String::with_capacity(sql.len());
+        let mut rest = sql.as_str();
+        while let Some(at) = [
+            ", sf_type '",
+            ", filterable '",
+            ", sortable '",
+            ", multi_currency '",
+        ]
+        .iter()
+        .filter_map(|p| rest.find(p).map(|i| (i, p.len())))
+        .min()
+        {
+            out.push_str(&rest[..at.0]);
+            let after = &rest[at.0 + at.1..];
+            rest = &after[after.find('\'').map_or(after.len(), |q| q + 1)..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn plain_sql(describe: &Value, server: &str, options: &ImportOptions) -> SfResult<String> {
+        foreign_table_sql(describe, server, options).map(plain)
     }
 
     fn fixture(relative: &str) -> Option<Value> {
@@ -786,7 +855,7 @@ mod tests {
         let mut columns_made = 0;
         for (file, describe) in &describes {
             let object = describe["name"].as_str().unwrap();
-            let sql = foreign_table_sql(describe, "sf", &snake()).unwrap();
+            let sql = plain_sql(describe, "sf", &snake()).unwrap();
             let expected_head = format!("CREATE FOREIGN TABLE \"{}\" (\n", snake_case(object));
             assert!(sql.starts_with(&expected_head), "{file}: {sql}");
             assert!(
@@ -856,7 +925,7 @@ mod tests {
             assert_eq!(column(&cols, type_column).pg_type, "text");
             assert_eq!(column(&cols, id).pg_type, "text");
         }
-        let sql = foreign_table_sql(&event, "sf", &snake()).unwrap();
+        let sql = plain_sql(&event, "sf", &snake()).unwrap();
         assert!(sql.contains(
             "  \"what_id\" text OPTIONS (field 'WhatId'),\n  \"what_type\" text OPTIONS (field 'What.Type'),\n"
         ));
@@ -943,13 +1012,13 @@ mod tests {
             {"name": "Body", "type": "base64"},
             {"name": "Name", "type": "string"}
         ]});
-        let default_sql = foreign_table_sql(&describe, "sf", &snake()).unwrap();
+        let default_sql = plain_sql(&describe, "sf", &snake()).unwrap();
         assert!(!default_sql.contains("Body"), "{default_sql}");
         let with_base64 = ImportOptions {
             include_base64: true,
             ..snake()
         };
-        let sql = foreign_table_sql(&describe, "sf", &with_base64).unwrap();
+        let sql = plain_sql(&describe, "sf", &with_base64).unwrap();
         assert!(
             sql.contains("  \"body\" text OPTIONS (field 'Body'),\n"),
             "{sql}"
@@ -963,10 +1032,10 @@ mod tests {
             .as_array_mut()
             .unwrap()
             .push(json!({"name": "Logo__c", "type": "base64"}));
-        assert!(!foreign_table_sql(&account, "sf", &snake())
+        assert!(!plain_sql(&account, "sf", &snake())
             .unwrap()
             .contains("Logo__c"));
-        assert!(foreign_table_sql(&account, "sf", &with_base64)
+        assert!(plain_sql(&account, "sf", &with_base64)
             .unwrap()
             .contains("\"logo__c\" text OPTIONS (field 'Logo__c')"));
     }
@@ -977,7 +1046,7 @@ mod tests {
             {"name": "Id", "type": "id"},
             {"name": "OldField", "type": "string", "deprecatedAndHidden": true}
         ]});
-        let sql = foreign_table_sql(&describe, "sf", &snake()).unwrap();
+        let sql = plain_sql(&describe, "sf", &snake()).unwrap();
         assert!(!sql.contains("OldField"), "{sql}");
     }
 
@@ -990,7 +1059,7 @@ mod tests {
             naming: Naming::Api,
             ..snake()
         };
-        let sql = foreign_table_sql(&event, "sf", &api).unwrap();
+        let sql = plain_sql(&event, "sf", &api).unwrap();
         assert!(sql.starts_with(
             "CREATE FOREIGN TABLE \"Event\" (\n  \"Id\" text OPTIONS (field 'Id'),\n"
         ));
@@ -1024,10 +1093,21 @@ mod tests {
         assert_eq!(converted.field, "convertCurrency(Total__c)");
         assert_eq!(converted.pg_type, "numeric");
         assert!(converted.formula);
-        let sql = foreign_table_sql_named(&describe, "invoice__c", "sf", &options).unwrap();
+        let sql =
+            foreign_table_sql_named(&describe, "invoice__c", "sf", &options, Some(7)).unwrap();
         assert!(
             sql.contains(
-                "\"account_name__c\" text OPTIONS (field 'Account_Name__c', formula 'true')"
+                "\"account_name__c\" text OPTIONS (field 'Account_Name__c', formula 'true', sf_type 'string', filterable 'false', sortable 'false')"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("\"total__c_converted\" numeric OPTIONS (field 'convertCurrency(Total__c)', formula 'true'),"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with(
+                "OPTIONS (object 'Invoice__c', multi_currency 'true', estimated_rows '7')"
             ),
             "{sql}"
         );
@@ -1121,7 +1201,7 @@ mod tests {
                 (long_b_name.as_str(), long_b.as_str()),
             ]
         );
-        let sql = foreign_table_sql(&describe, "sf", &snake()).unwrap();
+        let sql = plain_sql(&describe, "sf", &snake()).unwrap();
         assert_eq!(parse_columns(&sql).len(), 9);
     }
 
@@ -1136,7 +1216,7 @@ mod tests {
             naming: Naming::Api,
             ..snake()
         };
-        let sql = foreign_table_sql(&describe, "my \"srv\"", &api).unwrap();
+        let sql = plain_sql(&describe, "my \"srv\"", &api).unwrap();
         assert_eq!(
             sql,
             "CREATE FOREIGN TABLE \"Odd'Name__c\" (\n  \"Say \"\"Hi\"\"\" text OPTIONS (field 'Say \"Hi\"'),\n  \"Back\\slash\" integer OPTIONS (field E'Back\\\\slash'),\n  \"It's\" boolean OPTIONS (field 'It''s')\n) SERVER \"my \"\"srv\"\"\" OPTIONS (object 'Odd''Name__c')"
@@ -1144,17 +1224,18 @@ mod tests {
         assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_literal("O'Brien"), "'O''Brien'");
         assert_eq!(quote_literal("a\\'b"), "E'a\\\\''b'");
-        let named = foreign_table_sql_named(&describe, "Tab\"le", "sf", &snake()).unwrap();
+        let named =
+            plain(foreign_table_sql_named(&describe, "Tab\"le", "sf", &snake(), None).unwrap());
         assert!(named.starts_with("CREATE FOREIGN TABLE \"Tab\"\"le\" (\n"));
     }
 
     #[test]
     fn malformed_describes_are_errors_not_panics() {
-        assert!(foreign_table_sql(&json!({"fields": []}), "sf", &snake()).is_err());
-        assert!(foreign_table_sql(&json!({"name": "A"}), "sf", &snake()).is_err());
+        assert!(plain_sql(&json!({"fields": []}), "sf", &snake()).is_err());
+        assert!(plain_sql(&json!({"name": "A"}), "sf", &snake()).is_err());
         let nameless = json!({"name": "A", "fields": [{"type": "string"}]});
-        assert!(foreign_table_sql(&nameless, "sf", &snake()).is_err());
-        let empty = foreign_table_sql(&json!({"name": "A", "fields": []}), "sf", &snake());
+        assert!(plain_sql(&nameless, "sf", &snake()).is_err());
+        let empty = plain_sql(&json!({"name": "A", "fields": []}), "sf", &snake());
         assert_eq!(
             empty.unwrap(),
             "CREATE FOREIGN TABLE \"a\" (\n\n) SERVER \"sf\" OPTIONS (object 'A')"

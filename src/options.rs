@@ -92,8 +92,17 @@ const USER_MAPPING_OPTIONS: &[&str] = &[
     "access_token",
     "instance_url",
 ];
-const TABLE_OPTIONS: &[&str] = &["object", "soql_where", "include_deleted", "bulk"];
-const COLUMN_OPTIONS: &[&str] = &["field", "formula"];
+const TABLE_OPTIONS: &[&str] = &[
+    "object",
+    "soql_where",
+    "include_deleted",
+    "bulk",
+    "multi_currency",
+    "estimated_rows",
+];
+/// `sf_type`, `filterable`, `sortable` (and the table's `multi_currency`, `estimated_rows`)
+/// are what describe said at IMPORT FOREIGN SCHEMA: planning reads them instead of asking.
+const COLUMN_OPTIONS: &[&str] = &["field", "formula", "sf_type", "filterable", "sortable"];
 
 /// Options whose values must never leave the user mapping or appear in any message.
 pub const SECRET_OPTIONS: &[&str] = &[
@@ -165,7 +174,20 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
                 ))
             }
         }
-        "formula" => parse_bool(name, value).map(|_| ()),
+        "formula" | "filterable" | "sortable" | "multi_currency" => {
+            parse_bool(name, value).map(|_| ())
+        }
+        "sf_type" => {
+            if is_api_name(value) {
+                Ok(())
+            } else {
+                Err(SfError::invalid_option(
+                    name,
+                    format!("\"{value}\" is not a Salesforce field type (as describe gives it, e.g. currency, picklist, datetime)"),
+                ))
+            }
+        }
+        "estimated_rows" => parse_int_in(name, value, 0, i64::MAX).map(|_| ()),
         "soql_where" | "client_id" | "username" | "refresh_token" | "client_secret"
         | "access_token" | "private_key" => {
             if value.trim().is_empty() {

@@ -359,12 +359,9 @@ fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value) -> S
         // Salesforce compares text case-insensitively: `=` gives a superset; `<>`, `<`, `>`
         // could drop rows Postgres keeps, so they stay local.
         FieldClass::Text | FieldClass::Id => match op {
-            CmpOp::Eq if impossible_text(class, value) => Soql::Nothing,
+            CmpOp::Eq if impossible_text(class, value) => or_holding_nul(field, class, None),
             CmpOp::Eq => match literal(class, value) {
-                Some(lit) => Soql::Where {
-                    text: format!("{field} = {lit}"),
-                    exact: false,
-                },
+                Some(lit) => or_holding_nul(field, class, Some(format!("{field} = {lit}"))),
                 None => Soql::All,
             },
             _ => Soql::All,
@@ -507,11 +504,18 @@ fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> 
         }
     }
     if literals.is_empty() {
-        return Soql::Nothing;
+        return if !negated && class == FieldClass::Text {
+            or_holding_nul(field, class, None)
+        } else {
+            Soql::Nothing
+        };
     }
     let list = literals.join(", ");
     if encoded_len(&list) > MAX_IN_LIST_ENCODED {
         return Soql::All;
+    }
+    if !negated && class == FieldClass::Text {
+        return or_holding_nul(field, class, Some(format!("{field} IN ({list})")));
     }
     let text = if negated && class == FieldClass::Bool {
         format!("{field} NOT IN ({list})")
@@ -546,8 +550,8 @@ fn render_like(field: &str, pattern: &str, case_insensitive: bool) -> Soql {
         return Soql::All;
     }
     if pattern.is_empty() {
-        // Matches only '', which Salesforce never holds.
-        return Soql::Nothing;
+        // Matches only '', which Salesforce never holds (but a value of NULs shows as '').
+        return or_holding_nul(field, FieldClass::Text, None);
     }
     let mut out = String::from("'");
     let mut chars = pattern.chars();
@@ -566,8 +570,26 @@ fn render_like(field: &str, pattern: &str, case_insensitive: bool) -> Soql {
     if out.chars().count() > MAX_STRING_LITERAL {
         return Soql::All;
     }
+    or_holding_nul(field, FieldClass::Text, Some(format!("{field} LIKE {out}")))
+}
+
+/// Text conditions as a superset that also takes the values holding U+0000: the FDW shows
+/// text without NUL characters (Postgres cannot hold them, SALESFORCE.md 12.10), so a value
+/// Salesforce holds as `O'Brien\0s` is `O'Briens` here, and `= 'O''Briens'` must find it.
+/// Ids never hold NUL. `condition` None: only such values can match.
+fn or_holding_nul(field: &str, class: FieldClass, condition: Option<String>) -> Soql {
+    if class == FieldClass::Id {
+        return match condition {
+            Some(text) => Soql::Where { text, exact: false },
+            None => Soql::Nothing,
+        };
+    }
+    let holding_nul = format!("{field} LIKE '%\\u0000%'");
     Soql::Where {
-        text: format!("{field} LIKE {out}"),
+        text: match condition {
+            Some(text) => format!("{text} OR {holding_nul}"),
+            None => holding_nul,
+        },
         exact: false,
     }
 }
@@ -621,6 +643,9 @@ mod tests {
             value,
         }
     }
+    /// What a text condition adds: values holding NUL characters (shown without them).
+    const NUL: &str = r"Name LIKE '%\u0000%'";
+
     fn soql(text: &str, exact: bool) -> Soql {
         Soql::Where {
             text: text.into(),
@@ -643,7 +668,13 @@ mod tests {
     #[test]
     fn text_equality_is_a_superset_and_negations_stay_local() {
         let c = cmp("StageName", FieldClass::Text, CmpOp::Eq, text("Closed Won"));
-        assert_eq!(c.render(&[]), soql("StageName = 'Closed Won'", false));
+        assert_eq!(
+            c.render(&[]),
+            soql(
+                "StageName = 'Closed Won' OR StageName LIKE '%\\u0000%'",
+                false
+            )
+        );
         assert!(!c.plan_exact());
         for op in [CmpOp::Ne, CmpOp::Lt, CmpOp::Ge] {
             assert_eq!(
@@ -656,9 +687,10 @@ mod tests {
     #[test]
     fn impossible_text_matches_nothing() {
         for s in ["", " lead", "trail ", "\ttab"] {
+            // Only a value holding NUL characters (shown without them) can look like that.
             assert_eq!(
                 cmp("Name", FieldClass::Text, CmpOp::Eq, text(s)).render(&[]),
-                Soql::Nothing
+                soql(NUL, false)
             );
         }
     }
@@ -673,7 +705,10 @@ mod tests {
         );
         assert_eq!(
             c.render(&[]),
-            soql(r"Name = 'O\'Brien \\ \'x\' OR Name != \''", false)
+            soql(
+                r"Name = 'O\'Brien \\ \'x\' OR Name != \'' OR Name LIKE '%\u0000%'",
+                false
+            )
         );
     }
 
@@ -821,20 +856,21 @@ mod tests {
             pattern: text(p),
             case_insensitive: ci,
         };
+        let with_nul = |condition: &str| soql(&format!("{condition} OR {NUL}"), false);
         assert_eq!(
             like("Acme%", false).render(&[]),
-            soql("Name LIKE 'Acme%'", false)
+            with_nul("Name LIKE 'Acme%'")
         );
         assert_eq!(
             like(r"50\% off\_x_", false).render(&[]),
-            soql(r"Name LIKE '50\% off\_x_'", false)
+            with_nul(r"Name LIKE '50\% off\_x_'")
         );
         assert_eq!(
             like("it's a \\\\ b", false).render(&[]),
-            soql(r"Name LIKE 'it\'s a \\ b'", false)
+            with_nul(r"Name LIKE 'it\'s a \\ b'")
         );
         assert_eq!(like("zürich%", true).render(&[]), Soql::All);
-        assert_eq!(like("", false).render(&[]), Soql::Nothing);
+        assert_eq!(like("", false).render(&[]), soql(NUL, false));
         assert_eq!(like("abc\\", false).render(&[]), Soql::All);
     }
 
@@ -858,7 +894,12 @@ mod tests {
             Cond::And(vec![won.clone(), local]).render(&[]),
             soql("IsWon = true", false)
         );
-        let nothing = cmp("Name", FieldClass::Text, CmpOp::Eq, text(""));
+        let nothing = cmp(
+            "Amount",
+            FieldClass::Number,
+            CmpOp::Eq,
+            Operand::Const(Value::Null),
+        );
         assert_eq!(
             Cond::Or(vec![nothing.clone(), big.clone()]).render(&[]),
             soql("Amount > 5", true)

@@ -102,6 +102,7 @@ pub unsafe fn table_columns(table_oid: pg_sys::Oid) -> (String, Vec<TableColumn>
                 typmod: attribute.atttypmod,
                 kind: PgKind::from_oid(type_oid),
                 field: options.get("field").cloned(),
+                options,
             });
         }
         (name, columns)

@@ -35,6 +35,8 @@ pub struct ObjectMeta {
     pub record_count: Option<u64>,
     /// Fields by lower-case API name; None when describe could not be had.
     pub fields: Option<HashMap<String, FieldInfo>>,
+    /// Whether the object is multi-currency, when known otherwise than from `fields`.
+    pub multi_currency: Option<bool>,
 }
 
 impl ObjectMeta {
@@ -49,7 +51,8 @@ impl ObjectMeta {
     /// Whether records of the object carry their own currency (the org has multi-currency
     /// on): describe then lists `CurrencyIsoCode`.
     pub fn multi_currency(&self) -> bool {
-        self.field("CurrencyIsoCode").is_some()
+        self.multi_currency
+            .unwrap_or_else(|| self.field("CurrencyIsoCode").is_some())
     }
 }
 
@@ -104,9 +107,60 @@ fn fetch(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> ObjectMeta
         Ok(ObjectMeta {
             record_count,
             fields,
+            multi_currency: None,
         })
     })
     .unwrap_or_default()
+}
+
+/// What planning needs of a table, without asking Salesforce when IMPORT FOREIGN SCHEMA stored
+/// it with the table (table option `multi_currency`, column options `sf_type`, `filterable`,
+/// `sortable`; `estimated_rows`), else from describe and recordCount (`object_meta`).
+///
+/// # Safety
+/// The table must be locked (it is, during planning).
+pub unsafe fn table_meta(table_oid: pg_sys::Oid) -> Arc<ObjectMeta> {
+    let (server_oid, options) = catalog::table_options(table_oid);
+    let object = options
+        .get("object")
+        .map(|o| o.trim().to_string())
+        .unwrap_or_default();
+    let Some(multi_currency) = options
+        .get("multi_currency")
+        .and_then(|v| crate::options::parse_bool("multi_currency", v).ok())
+    else {
+        return object_meta(server_oid, &object);
+    };
+    // SAFETY: the caller holds the table's lock.
+    let (_, columns) = unsafe { catalog::table_columns(table_oid) };
+    let flag = |column: &crate::scan::plan::TableColumn, name: &str| {
+        column
+            .options
+            .get(name)
+            .and_then(|v| crate::options::parse_bool(name, v).ok())
+            .unwrap_or(true)
+    };
+    let fields = columns
+        .iter()
+        .filter_map(|column| {
+            let sf_type = column.options.get("sf_type")?.to_ascii_lowercase();
+            Some((
+                crate::scan::plan::field_of(column).to_ascii_lowercase(),
+                FieldInfo {
+                    sf_type,
+                    filterable: flag(column, "filterable"),
+                    sortable: flag(column, "sortable"),
+                },
+            ))
+        })
+        .collect();
+    Arc::new(ObjectMeta {
+        record_count: options
+            .get("estimated_rows")
+            .and_then(|v| v.trim().parse().ok()),
+        fields: Some(fields),
+        multi_currency: Some(multi_currency),
+    })
 }
 
 /// The object's record count, asked now (ANALYZE): an error when it cannot be had.

@@ -144,7 +144,7 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
         let object_rows = if (*baserel).tuples >= 0.0 {
             (*baserel).tuples
         } else {
-            metadata::object_meta(server_oid, &plan.object).rows()
+            metadata::table_meta(foreigntableid).rows()
         };
         (*baserel).rows = (object_rows * selectivity).max(1.0).round();
         (*baserel).fdw_private = plan_to_node(&plan) as *mut c_void;
@@ -211,11 +211,8 @@ unsafe extern "C-unwind" fn get_foreign_paths(
 /// The table's columns as the deparser and sort pushdown see them, with what describe says of
 /// their fields.
 unsafe fn column_refs(table_oid: pg_sys::Oid) -> Vec<deparse::ColumnRef> {
-    let (server_oid, options) = catalog::table_options(table_oid);
     let (_, columns) = unsafe { catalog::table_columns(table_oid) };
-    let meta = options
-        .get("object")
-        .map(|object| metadata::object_meta(server_oid, object.trim()));
+    let meta = Some(unsafe { metadata::table_meta(table_oid) });
     columns
         .iter()
         .map(|c| {
@@ -298,7 +295,7 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             plan.limit = limit::pushable_limit(root, sorted_by_us);
         }
         if bulk_wanted {
-            let meta = metadata::object_meta(pg_sys::Oid::from(plan.server_oid), &plan.object);
+            let meta = metadata::table_meta(foreigntableid);
             match bulk::obstacle(&plan, &meta) {
                 None => plan.bulk = true,
                 Some(reason) => plan.bulk_note = Some(reason),

@@ -23,6 +23,8 @@ pub struct TableColumn {
     pub kind: Option<PgKind>,
     /// The `field` column option, if any.
     pub field: Option<String>,
+    /// All of the column's options (IMPORT's `sf_type`, `filterable`, `sortable`...).
+    pub options: std::collections::HashMap<String, String>,
 }
 
 /// A column the scan fills, with the SOQL field (or relationship path) it reads.
@@ -193,6 +195,7 @@ mod tests {
             typmod: -1,
             kind: Some(kind),
             field: field.map(str::to_string),
+            options: Default::default(),
         }
     }
 
@@ -210,6 +213,7 @@ mod tests {
                 typmod: -1,
                 kind: None,
                 field: None,
+                options: Default::default(),
             },
         ]
     }

@@ -1,0 +1,58 @@
+-- The engine (issue 11): planning an imported table asks Salesforce nothing, ANALYZE stores
+-- the row count, statements of a session share one HTTP connection, and a cancel or
+-- statement_timeout lands within a second while the backend waits on Salesforce.
+-- Self-contained: its own server and tables.
+\getenv main_url SF_EMULATOR_URL
+\set VERBOSITY default
+CREATE EXTENSION IF NOT EXISTS salesforce_fdw;
+CREATE SERVER engine FOREIGN DATA WRAPPER salesforce_fdw
+  OPTIONS (login_url :'main_url', client_id 'sf-emulator-client');
+CREATE USER MAPPING FOR CURRENT_USER SERVER engine
+  OPTIONS (client_secret 'sf-emulator-secret', refresh_token 'sf-emulator-refresh');
+CREATE SCHEMA engine;
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO (opportunity) FROM SERVER engine INTO engine;
+CREATE FOREIGN TABLE engine.account_by_hand (id text, name text, industry text)
+  SERVER engine OPTIONS (object 'Account');
+
+-- What describe said is stored with the table: its currency setting and row count, and each
+-- field's type and whether Salesforce filters and sorts by it.
+SELECT array_to_string(ftoptions, ', ') AS table_options FROM pg_foreign_table
+ WHERE ftrelid = 'engine.opportunity'::regclass;
+SELECT attname, array_to_string(attfdwoptions, ', ') AS options FROM pg_attribute
+ WHERE attrelid = 'engine.opportunity'::regclass
+   AND attname IN ('amount', 'description', 'stage_name', 'close_date') ORDER BY attnum;
+
+-- Planning it sends nothing to Salesforce (a new session: nothing cached), and still ships
+-- what it can (the ORDER BY on a date, not on the multi-currency amount).
+\setenv PGDATABASE :DBNAME
+\! python3 tests/emulator_log.py reset
+\! psql -X -A -t -c "EXPLAIN (COSTS OFF) SELECT name FROM engine.opportunity WHERE amount > 1000 AND close_date >= '2025-01-01' ORDER BY close_date LIMIT 5" | grep SOQL
+\! python3 tests/real_org.py request-count
+
+-- ANALYZE: Salesforce's row count becomes reltuples, which estimates then use.
+SELECT reltuples AS before_analyze FROM pg_class WHERE oid = 'engine.account_by_hand'::regclass;
+ANALYZE engine.account_by_hand;
+SELECT reltuples AS after_analyze FROM pg_class WHERE oid = 'engine.account_by_hand'::regclass;
+CREATE FUNCTION plan_rows(query text) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+  RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric;
+END $$;
+SELECT plan_rows('SELECT id FROM engine.account_by_hand') AS estimated_rows;
+
+-- Twenty statements of one session open at most three connections (HTTP keep-alive).
+\! for i in $(seq 20); do echo "SELECT count(*) FROM engine.account_by_hand WHERE industry = 'Energy';"; done > "$SF_TEST_TMP/twenty.sql"
+\! a=$(python3 tests/real_org.py stat connectionsAccepted); psql -X -q -f "$SF_TEST_TMP/twenty.sql" > /dev/null; b=$(python3 tests/real_org.py stat connectionsAccepted); [ $((b - a)) -le 3 ] && echo "20 statements: at most 3 connections" || echo "20 statements: $((b - a)) connections"
+
+-- With 6 s per request, statement_timeout = 1s ends a statement within 1.5 s: while planning
+-- waits for describe (a hand-written table, new session), and while execution waits for the
+-- login and the first page (an imported table: planning asks nothing).
+\! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 6000}'
+\! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.account_by_hand" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "planning: ended within 1.5 s" || echo "planning: took $(( (e - s) / 1000000 )) ms"
+\! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.opportunity" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "execution: ended within 1.5 s" || echo "execution: took $(( (e - s) / 1000000 )) ms"
+\! curl -s -o /dev/null -X DELETE "$SF_EMULATOR_URL/__emulator/faults"
+
+\set VERBOSITY terse
+DROP SCHEMA engine CASCADE;
+DROP SERVER engine CASCADE;
