@@ -91,6 +91,17 @@ CREATE FOREIGN TABLE realorg.invoice_counts (id text, line_count__c bigint)
   SERVER realorg OPTIONS (object 'Invoice__c');
 SELECT sum(line_count__c) FROM realorg.invoice_counts;
 
+-- Addresses of an org with state and country picklists carry their codes too.
+CREATE FOREIGN TABLE realorg.account_address (id text, billing_address jsonb,
+  billing_country_code text, billing_state_code text) SERVER realorg OPTIONS (object 'Account');
+SELECT count(*) > 0 AS some_with_codes,
+       count(*) FILTER (WHERE billing_address->>'countryCode' = billing_country_code
+                          AND billing_address->>'stateCode' IS NOT DISTINCT FROM billing_state_code)
+         = count(*) AS codes_match_components
+  FROM realorg.account_address WHERE billing_address IS NOT NULL;
+SELECT billing_country_code, count(*) FROM realorg.account_address
+ WHERE billing_country_code IN ('US', 'JP') GROUP BY 1 ORDER BY 1;
+
 -------------------------------------------------------------------------------------------------
 -- NUL bytes: Salesforce text can hold U+0000, Postgres text cannot; it is dropped, the rest kept,
 -- through REST pages and Bulk CSV alike.
