@@ -3,11 +3,9 @@
 //! tested; building the cells is a thin layer over pgrx types.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike};
-use pgrx::pg_sys::panic::CaughtError;
 use pgrx::pg_sys::Datum;
 use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::{Date, Time, Timestamp, TimestampWithTimeZone};
-use pgrx::PgTryBuilder;
 use pgrx::{IntoDatum, JsonB};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -315,34 +313,90 @@ fn field_display(field: Field) -> String {
 }
 
 /// Exact digits as sent (no float on the way), through numeric_in with the column's type
-/// modifier: a numeric(p,s) column rounds to its scale, as a value stored in it would. A value
-/// numeric_in refuses (or that overflows the column) is an error naming the value.
+/// modifier: a numeric(p,s) column rounds to its scale, as a value stored in it would. The text
+/// is checked first (a number, and one that fits the column once rounded), so that numeric_in
+/// is never asked for what it would refuse: its ERROR is not caught (that would need a
+/// subtransaction), and ours names the value.
 fn numeric_from_text(text: &str, typmod: i32) -> Result<Option<Datum>, String> {
+    numeric_fits(text, typmod)?;
     let cstring =
         std::ffi::CString::new(text).map_err(|_| format!("\"{text}\" is not a number"))?;
-    PgTryBuilder::new(|| unsafe {
-        Ok(Some(
-            pgrx::direct_function_call_as_datum(
-                pg_sys::numeric_in,
-                &[
-                    Some(Datum::from(cstring.as_ptr())),
-                    pg_sys::InvalidOid.into_datum(),
-                    typmod.into_datum(),
-                ],
-            )
-            .ok_or_else(|| format!("\"{text}\" is not a number"))?,
-        ))
-    })
-    .catch_others(|error| {
-        let reason = match error {
-            CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => {
-                report.message().to_string()
-            }
-            _ => "not a number".to_string(),
-        };
-        Err(format!("\"{text}\": {reason}"))
-    })
-    .execute()
+    // SAFETY: numeric_in takes a NUL-terminated C string, a type OID and a typmod; the string
+    // outlives the call, and pgrx's call boundary turns an ERROR into a Rust panic that the
+    // calling callback's #[pg_guard] re-raises.
+    let datum = unsafe {
+        pgrx::direct_function_call_as_datum(
+            pg_sys::numeric_in,
+            &[
+                Some(Datum::from(cstring.as_ptr())),
+                pg_sys::InvalidOid.into_datum(),
+                typmod.into_datum(),
+            ],
+        )
+    };
+    datum
+        .map(Some)
+        .ok_or_else(|| format!("\"{text}\" is not a number"))
+}
+
+/// Whether numeric_in takes `text` for a column of this typmod: a decimal number, with an
+/// optional exponent (`1.2345678E7`), whose value rounded to the column's scale is below
+/// 10^(precision - scale).
+pub fn numeric_fits(text: &str, typmod: i32) -> Result<(), String> {
+    let not_a_number = || format!("\"{text}\" is not a number");
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => {
+            let exponent: i64 = unsigned[at + 1..].parse().map_err(|_| not_a_number())?;
+            (&unsigned[..at], exponent)
+        }
+        None => (unsigned, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(not_a_number());
+    }
+    if exponent.abs() > 1000 {
+        return Err(format!("\"{text}\" is out of range for numeric"));
+    }
+    if typmod < 4 {
+        return Ok(());
+    }
+    let precision = ((typmod - 4) >> 16) & 0xffff;
+    let scale = i64::from(((typmod - 4) & 0xffff) as u16 as i16);
+    // The digits, and how many of them come before the decimal point.
+    let digits: Vec<u8> = format!("{int_part}{frac_part}")
+        .bytes()
+        .map(|b| b - b'0')
+        .collect();
+    let leading_zeros = digits.iter().take_while(|&&d| d == 0).count();
+    let digits = &digits[leading_zeros..];
+    let point = int_part.len() as i64 + exponent - leading_zeros as i64;
+    // Rounded to `scale` decimals (half away from zero, as numeric does).
+    let kept = point + scale;
+    let integer_digits = if kept < 0 || digits.is_empty() {
+        0
+    } else if (kept as usize) < digits.len() {
+        let prefix = &digits[..kept as usize];
+        let rounds_up = digits[kept as usize] >= 5;
+        let carries = rounds_up && prefix.iter().all(|&d| d == 9);
+        if prefix.is_empty() && !rounds_up {
+            0
+        } else {
+            point + i64::from(carries || prefix.is_empty())
+        }
+    } else {
+        point
+    };
+    if integer_digits > i64::from(precision) - scale {
+        return Err(format!(
+            "\"{text}\" does not fit numeric({precision},{scale}) (numeric field overflow)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -445,6 +499,51 @@ mod tests {
             json_without_nul(&value),
             serde_json::json!({"street": "Main St", "n": [1, "x"]})
         );
+    }
+
+    fn typmod(precision: i32, scale: i32) -> i32 {
+        ((precision << 16) | (scale & 0xffff)) + 4
+    }
+
+    #[test]
+    fn numbers_are_checked_before_numeric_in() {
+        for ok in [
+            "1",
+            "-1.5",
+            "+0.25",
+            ".5",
+            "5.",
+            "1.2345678E7",
+            "1e-3",
+            "0.000",
+        ] {
+            assert!(numeric_fits(ok, -1).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "-", ".", "1..2", "abc", "1e", "1e5x", "NaN", "0x10", "1,5",
+        ] {
+            assert!(numeric_fits(bad, -1).is_err(), "{bad}");
+        }
+        assert!(numeric_fits("1e2000", -1).is_err());
+        let cents = typmod(5, 2);
+        assert!(numeric_fits("999.99", cents).is_ok());
+        assert!(numeric_fits("999.994", cents).is_ok());
+        // Rounds up to 1000.00: one integer digit too many.
+        assert!(numeric_fits("999.995", cents).is_err());
+        assert!(numeric_fits("1000", cents).is_err());
+        assert!(numeric_fits("-999.99", cents).is_ok());
+        assert!(numeric_fits("0.004", cents).is_ok());
+        assert!(numeric_fits("9.99995E2", cents).is_err());
+        assert!(numeric_fits("9.9999E2", cents).is_ok());
+        assert!(numeric_fits("1.2345678E7", typmod(18, 2)).is_ok());
+        assert!(numeric_fits("1.2345678E17", typmod(18, 2)).is_err());
+        let whole = typmod(3, 0);
+        assert!(numeric_fits("999.4", whole).is_ok());
+        assert!(numeric_fits("999.5", whole).is_err());
+        assert!(numeric_fits("0.5", whole).is_ok());
+        let tiny = typmod(2, 2);
+        assert!(numeric_fits("0.994", tiny).is_ok());
+        assert!(numeric_fits("0.995", tiny).is_err());
     }
 
     #[test]

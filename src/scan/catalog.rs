@@ -71,9 +71,21 @@ pub fn user_mapping_if_any(
     user: pg_sys::Oid,
     server_oid: pg_sys::Oid,
 ) -> Option<HashMap<String, String>> {
-    pgrx::PgTryBuilder::new(|| Some(user_mapping_options(user, server_oid)))
-        .catch_others(|_| None)
-        .execute()
+    // Looked up as GetUserMapping does (the role's own, then PUBLIC's), so that GetUserMapping
+    // is only called when it cannot raise "user mapping not found".
+    let exists = |role: pg_sys::Oid| {
+        // SAFETY: a syscache existence probe with two OID keys; it reads the catalog only.
+        unsafe {
+            pg_sys::SearchSysCacheExists(
+                pg_sys::SysCacheIdentifier::USERMAPPINGUSERSERVER as i32,
+                role.into(),
+                server_oid.into(),
+                pg_sys::Datum::from(0),
+                pg_sys::Datum::from(0),
+            )
+        }
+    };
+    (exists(user) || exists(pg_sys::InvalidOid)).then(|| user_mapping_options(user, server_oid))
 }
 
 /// The live columns of a foreign table with their types and `field` options.

@@ -356,7 +356,13 @@ unsafe fn evaluate_params(node: *mut pg_sys::ForeignScanState, state: &ExecState
                 .map(|(expr_state, type_oid)| {
                     let mut is_null = false;
                     let datum = match (**expr_state).evalfunc {
-                        Some(eval) => eval(*expr_state, econtext, &mut is_null),
+                        // SAFETY: the expression state was built by ExecInitExpr for this
+                        // node; evaluating it can raise an ERROR (a bad parameter), which the
+                        // FFI boundary turns into a panic instead of a longjmp across these
+                        // frames, and the callback's #[pg_guard] re-raises it. Backend thread.
+                        Some(eval) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
+                            eval(*expr_state, econtext, &mut is_null)
+                        }),
                         None => return Value::Unrenderable,
                     };
                     deparse::datum_to_value(datum, is_null, *type_oid)

@@ -41,6 +41,16 @@ BEGIN
 END $$;
 SELECT plan_rows('SELECT id FROM engine.account_by_hand') AS estimated_rows;
 
+-- A runtime parameter whose evaluation fails (a generic plan) is a clean ERROR; the same
+-- statement then runs, and the server is fine.
+SET plan_cache_mode = force_generic_plan;
+PREPARE bad(numeric) AS SELECT count(*) > 0 AS some FROM engine.opportunity WHERE amount > 1 / $1;
+EXPLAIN (COSTS OFF) EXECUTE bad(0);
+EXECUTE bad(0);
+EXECUTE bad(1);
+DEALLOCATE bad;
+RESET plan_cache_mode;
+
 -- Twenty statements of one session open at most three connections (HTTP keep-alive).
 \! for i in $(seq 20); do echo "SELECT count(*) FROM engine.account_by_hand WHERE industry = 'Energy';"; done > "$SF_TEST_TMP/twenty.sql"
 \! a=$(python3 tests/real_org.py stat connectionsAccepted); psql -X -q -f "$SF_TEST_TMP/twenty.sql" > /dev/null; b=$(python3 tests/real_org.py stat connectionsAccepted); [ $((b - a)) -le 3 ] && echo "20 statements: at most 3 connections" || echo "20 statements: $((b - a)) connections"
