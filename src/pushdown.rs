@@ -302,7 +302,7 @@ fn combine(parts: impl Iterator<Item = Soql>, and: bool) -> Soql {
 fn literal(class: FieldClass, value: &Value) -> Option<String> {
     match (class, value) {
         (_, Value::Placeholder(n)) => Some(format!("${}", n + 1)),
-        (FieldClass::Number, Value::Number(n)) if is_plain_number(n) => Some(n.clone()),
+        (FieldClass::Number, Value::Number(n)) if is_plain_number(n) => Some(plain_digits(n)),
         (FieldClass::Bool, Value::Bool(b)) => Some(b.to_string()),
         (FieldClass::Text, Value::Text(s)) if s.chars().count() <= MAX_STRING_LITERAL => {
             Some(quote_string(s))
@@ -327,7 +327,33 @@ fn is_plain_number(n: &str) -> bool {
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
         && int.trim_start_matches('0').len() <= MAX_NUMBER_DIGITS
+        && frac.trim_end_matches('0').len() <= MAX_NUMBER_DIGITS
         && significant.len() <= MAX_NUMBER_DIGITS
+}
+
+/// A number literal without the zeros that do not change it (`1.0000` -> `1`, `007` -> `7`):
+/// numeric division gives long scales, and SOQL refuses literals with too many digits.
+fn plain_digits(n: &str) -> String {
+    let (sign, digits) = match n.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", n),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int = match int.trim_start_matches('0') {
+        "" => "0",
+        kept => kept,
+    };
+    let frac = frac.trim_end_matches('0');
+    let sign = if int == "0" && frac.is_empty() {
+        ""
+    } else {
+        sign
+    };
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 /// A 15- or 18-character Salesforce id.
@@ -1008,6 +1034,15 @@ mod tests {
             negated: false,
         };
         assert_eq!(c.render(&[]), Soql::All);
+    }
+
+    #[test]
+    fn number_literals_lose_the_zeros_that_do_not_count() {
+        let c = |n: &str| cmp("Amount", FieldClass::Number, CmpOp::Gt, num(n)).render(&[]);
+        assert_eq!(c("1.00000000000000000000"), soql("Amount > 1", true));
+        assert_eq!(c("-0.000"), soql("Amount > 0", true));
+        assert_eq!(c("0012.5000"), soql("Amount > 12.5", true));
+        assert_eq!(c("-0.25"), soql("Amount > -0.25", true));
     }
 
     #[test]
