@@ -37,7 +37,8 @@ CREATE TABLE salesforce_fdw.snapshots (
     last_run_id               bigint,
     last_error                text,               -- of the last failed run (kept after successes)
     last_error_at             timestamptz,
-    created_at                timestamptz NOT NULL DEFAULT now()
+    created_at                timestamptz NOT NULL DEFAULT now(),
+    owner                     name NOT NULL       -- the role that made the snapshot (sees and refreshes it)
 );
 COMMENT ON TABLE salesforce_fdw.snapshots IS
   'One row per snapshot target kept by salesforce_fdw.refresh: source, cursor, watermark, last runs, status';
@@ -66,16 +67,38 @@ CREATE TABLE salesforce_fdw.refresh_runs (
     error_detail      text,
     in_transaction_block boolean NOT NULL DEFAULT false,  -- CALL ran inside BEGIN ... COMMIT
     backend_pid       integer NOT NULL DEFAULT pg_backend_pid(),
-    run_by            name NOT NULL DEFAULT current_user
+    run_by            name NOT NULL,       -- the role that ran it
+    owner             name NOT NULL        -- the snapshot's owner (who may read this row)
 );
 CREATE INDEX refresh_runs_target_idx ON salesforce_fdw.refresh_runs (target, run_id);
 COMMENT ON TABLE salesforce_fdw.refresh_runs IS
   'One row per salesforce_fdw.refresh run: mode, times, rows read/upserted/deleted, API calls, status, error';
 
--- Anyone may read the state (no secrets in it); refreshing needs write access, which
--- superusers have; grant INSERT, UPDATE on both tables to other roles that run refreshes.
+-- Privileges (docs/snapshots.md, "Privileges"): a role reads only the rows of its own
+-- snapshots (row-level security), and writes them only through the procedures below, whose
+-- few state-writing functions are SECURITY DEFINER and check who calls. Superusers and members
+-- of salesforce_fdw_admin read every row. Everything else a refresh does (read the source,
+-- write the target) runs as the caller, with the caller's privileges.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'salesforce_fdw_admin') THEN
+        CREATE ROLE salesforce_fdw_admin NOLOGIN;
+    END IF;
+END
+$$;
+COMMENT ON ROLE salesforce_fdw_admin IS
+  'Members read every salesforce_fdw snapshot and run (salesforce_fdw.snapshots, refresh_runs)';
 GRANT USAGE ON SCHEMA salesforce_fdw TO PUBLIC;
+REVOKE ALL ON salesforce_fdw.snapshots, salesforce_fdw.refresh_runs FROM PUBLIC;
 GRANT SELECT ON salesforce_fdw.snapshots, salesforce_fdw.refresh_runs TO PUBLIC;
+ALTER TABLE salesforce_fdw.snapshots ENABLE ROW LEVEL SECURITY;
+ALTER TABLE salesforce_fdw.refresh_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_snapshots ON salesforce_fdw.snapshots FOR SELECT
+    USING (owner OPERATOR(pg_catalog.=) current_user
+           OR pg_catalog.pg_has_role(current_user, 'salesforce_fdw_admin', 'USAGE'));
+CREATE POLICY own_runs ON salesforce_fdw.refresh_runs FOR SELECT
+    USING (owner OPERATOR(pg_catalog.=) current_user
+           OR pg_catalog.pg_has_role(current_user, 'salesforce_fdw_admin', 'USAGE'));
 
 -- pg_dump keeps the state with the data (only possible inside CREATE EXTENSION).
 DO $$
@@ -208,6 +231,143 @@ LANGUAGE sql STABLE AS $$
                            AND pg_catalog.lower(o.option_value) IN ('true', 'on', 'yes', '1'))
                        OR (o.option_name = 'field'
                            AND pg_catalog.lower(pg_catalog.btrim(o.option_value)) LIKE 'convertcurrency(%'))
+$$;
+
+-- The role a refresh runs for, as seen from inside a SECURITY DEFINER function (where
+-- current_user is the extension's owner): the role SET ROLE chose, else the session's user
+-- (a login as that role, or the pg_cron job of that role).
+CREATE FUNCTION salesforce_fdw._invoker() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE(NULLIF(pg_catalog.current_setting('role'), 'none'), session_user)::name
+$$;
+
+-- Superusers and members of salesforce_fdw_admin.
+CREATE FUNCTION salesforce_fdw._is_admin(who name) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = who), false)
+        OR pg_catalog.pg_has_role(who, 'salesforce_fdw_admin', 'USAGE')
+$$;
+
+-- Whether this backend holds the refresh lock of a target (so it is inside its refresh).
+CREATE FUNCTION salesforce_fdw._holds_refresh_lock(target text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_locks l
+                    WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid()
+                      AND l.classid = ((salesforce_fdw.refresh_lock_key(target) >> 32) & 4294967295)::oid
+                      AND l.objid = (salesforce_fdw.refresh_lock_key(target) & 4294967295)::oid
+                      AND l.objsubid = 1 AND l.granted)
+$$;
+
+-- The checks of every state-writing function: the caller is inside the target's refresh, and
+-- the snapshot (if any) is its own.
+CREATE FUNCTION salesforce_fdw._check_state_access(target text) RETURNS name
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    who name := salesforce_fdw._invoker();
+    owned_by name;
+BEGIN
+    IF NOT salesforce_fdw._holds_refresh_lock(target) THEN
+        RAISE EXCEPTION 'snapshot state of % is written by salesforce_fdw.refresh only', target
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT s.owner INTO owned_by FROM salesforce_fdw.snapshots s WHERE s.target = _check_state_access.target;
+    IF owned_by IS NOT NULL AND owned_by <> who AND NOT salesforce_fdw._is_admin(who) THEN
+        RAISE EXCEPTION 'snapshot % belongs to role %', target, owned_by
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Each role refreshes its own snapshots; choose another target, or ask a member of salesforce_fdw_admin.';
+    END IF;
+    RETURN who;
+END
+$$;
+
+-- A run starts: stale runs of the target are closed, the snapshot is created (owned by the
+-- caller) or marked running, and the run is recorded. Returns the run and the old watermark.
+CREATE FUNCTION salesforce_fdw._state_begin(
+    p_target text, p_source text, p_mode text, p_in_transaction boolean,
+    OUT run bigint, OUT watermark_before timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    who name := salesforce_fdw._check_state_access(p_target);
+BEGIN
+    -- Runs left 'running' died with their backend: this one holds the lock they held.
+    UPDATE salesforce_fdw.refresh_runs rr
+       SET status = 'failed', finished_at = pg_catalog.clock_timestamp(),
+           error = pg_catalog.format('run did not finish: backend %s ended while it was running', rr.backend_pid)
+     WHERE rr.target = p_target AND rr.status = 'running';
+    INSERT INTO salesforce_fdw.snapshots AS s (target, source, status, owner)
+    VALUES (p_target, p_source, 'running', who)
+    ON CONFLICT (target) DO UPDATE SET status = 'running';
+    SELECT s.watermark INTO watermark_before FROM salesforce_fdw.snapshots s WHERE s.target = p_target;
+    INSERT INTO salesforce_fdw.refresh_runs
+           (target, source, requested_mode, watermark_before, in_transaction_block, run_by, owner)
+    SELECT p_target, p_source, p_mode, watermark_before, p_in_transaction, who, s.owner
+      FROM salesforce_fdw.snapshots s WHERE s.target = p_target
+    RETURNING run_id INTO run;
+    UPDATE salesforce_fdw.snapshots s SET last_run_id = run WHERE s.target = p_target;
+END
+$$;
+
+-- A run ends well (the figures of salesforce_fdw._refresh_work).
+CREATE FUNCTION salesforce_fdw._state_succeeded(
+    p_run bigint, p_target text, p_mode text, p_cursor_field text, p_window_start timestamptz,
+    p_watermark timestamptz, p_rows_read bigint, p_rows_upserted bigint, p_rows_deleted bigint,
+    p_api_calls bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM salesforce_fdw._check_state_access(p_target);
+    UPDATE salesforce_fdw.refresh_runs rr
+       SET mode = p_mode, cursor_field = p_cursor_field, window_start = p_window_start,
+           watermark_after = p_watermark, finished_at = pg_catalog.clock_timestamp(),
+           rows_read = p_rows_read, rows_upserted = p_rows_upserted, rows_deleted = p_rows_deleted,
+           api_calls = p_api_calls, status = 'succeeded'
+     WHERE rr.run_id = p_run AND rr.target = p_target AND rr.status = 'running';
+END
+$$;
+
+-- A run fails: the run and the snapshot record the error; the snapshot's data is untouched.
+CREATE FUNCTION salesforce_fdw._state_failed(
+    p_run bigint, p_target text, p_api_calls bigint, p_error text, p_sqlstate text,
+    p_detail text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM salesforce_fdw._check_state_access(p_target);
+    UPDATE salesforce_fdw.refresh_runs rr
+       SET finished_at = pg_catalog.clock_timestamp(), api_calls = p_api_calls, status = 'failed',
+           error = p_error, error_sqlstate = p_sqlstate, error_detail = NULLIF(p_detail, '')
+     WHERE rr.run_id = p_run AND rr.target = p_target AND rr.status = 'running';
+    UPDATE salesforce_fdw.snapshots s
+       SET status = 'failed', last_error = p_error, last_error_at = pg_catalog.clock_timestamp()
+     WHERE s.target = p_target;
+END
+$$;
+
+-- The snapshot's new state, in the same transaction as its data (salesforce_fdw._refresh_work).
+CREATE FUNCTION salesforce_fdw._state_snapshot(
+    p_target text, p_source text, p_object text, p_cursor_field text, p_cursor_column name,
+    p_lookback interval, p_watermark timestamptz, p_mode text, p_row_count bigint,
+    p_formula_columns name[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM salesforce_fdw._check_state_access(p_target);
+    IF p_mode = 'formulas' THEN
+        UPDATE salesforce_fdw.snapshots s
+           SET formula_columns = p_formula_columns,
+               last_formula_refresh = pg_catalog.clock_timestamp(), status = 'succeeded'
+         WHERE s.target = p_target;
+        RETURN;
+    END IF;
+    UPDATE salesforce_fdw.snapshots s
+       SET source = p_source, object = p_object, cursor_field = p_cursor_field,
+           cursor_column = p_cursor_column, lookback = p_lookback, watermark = p_watermark,
+           last_full_refresh = CASE WHEN p_mode = 'full' THEN pg_catalog.clock_timestamp() ELSE s.last_full_refresh END,
+           last_incremental_refresh = CASE WHEN p_mode = 'incremental' THEN pg_catalog.clock_timestamp()
+                                           ELSE s.last_incremental_refresh END,
+           row_count = p_row_count, formula_columns = p_formula_columns,
+           last_formula_refresh = CASE WHEN p_mode = 'full' THEN pg_catalog.clock_timestamp()
+                                       ELSE s.last_formula_refresh END,
+           status = 'succeeded'
+     WHERE s.target = p_target;
+END
 $$;
 
 -- Re-raises a caught error with its code, message, detail and hint.
@@ -435,10 +595,8 @@ BEGIN
         watermark := snap.watermark;
         row_count := snap.row_count;
         cursor_field := curfield;
-        UPDATE salesforce_fdw.snapshots s
-           SET formula_columns = formulas, last_formula_refresh = pg_catalog.clock_timestamp(),
-               status = 'succeeded'
-         WHERE s.target = p_target;
+        PERFORM salesforce_fdw._state_snapshot(p_target, src, obj, curfield, curcol, v_lookback,
+                                               snap.watermark, 'formulas', snap.row_count, formulas);
         RETURN;
     END IF;
     IF mode = 'incremental' AND formulas IS NOT NULL AND NOT p_quiet THEN
@@ -597,17 +755,33 @@ BEGIN
     END IF;
 
     -- The new state, in the same transaction as the data.
-    UPDATE salesforce_fdw.snapshots s
-       SET source = src, object = obj, cursor_field = curfield, cursor_column = curcol,
-           lookback = v_lookback, watermark = _refresh_work.watermark,
-           last_full_refresh = CASE WHEN mode = 'full' THEN pg_catalog.clock_timestamp() ELSE s.last_full_refresh END,
-           last_incremental_refresh = CASE WHEN mode = 'incremental' THEN pg_catalog.clock_timestamp()
-                                           ELSE s.last_incremental_refresh END,
-           row_count = _refresh_work.row_count, formula_columns = formulas,
-           last_formula_refresh = CASE WHEN mode = 'full' THEN pg_catalog.clock_timestamp()
-                                       ELSE s.last_formula_refresh END,
-           status = 'succeeded'
-     WHERE s.target = p_target;
+    PERFORM salesforce_fdw._state_snapshot(p_target, src, obj, curfield, curcol, v_lookback,
+                                           _refresh_work.watermark, mode, _refresh_work.row_count,
+                                           formulas);
+END
+$$;
+
+-- What a refresh needs of its caller, checked before anything is recorded: SELECT on the
+-- source, and the target's ownership (or, for a new target, CREATE on its schema, which the
+-- CREATE TABLE checks itself).
+CREATE FUNCTION salesforce_fdw._check_privileges(source regclass, target text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    tgt regclass := pg_catalog.to_regclass(target);
+    table_owner oid;
+BEGIN
+    IF NOT pg_catalog.has_table_privilege(source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for foreign table %', salesforce_fdw._qualified(source)
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF tgt IS NOT NULL THEN
+        SELECT c.relowner INTO table_owner FROM pg_catalog.pg_class c WHERE c.oid = tgt;
+        IF NOT pg_catalog.pg_has_role(current_user, table_owner, 'USAGE') THEN
+            RAISE EXCEPTION 'must be owner of table %', salesforce_fdw._qualified(tgt)
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'A snapshot is refreshed by the owner of its target table.';
+        END IF;
+    END IF;
 END
 $$;
 
@@ -685,20 +859,9 @@ BEGIN
                       HINT = 'Wait for it to finish, or call refresh with wait => true to queue behind it.';
         END IF;
         PERFORM salesforce_fdw._source_columns(p_source);  -- a clear error for a wrong source
-
-        -- Runs left 'running' died with their backend: we hold the lock they held.
-        UPDATE salesforce_fdw.refresh_runs rr
-           SET status = 'failed', finished_at = pg_catalog.clock_timestamp(),
-               error = pg_catalog.format('run did not finish: backend %s ended while it was running', rr.backend_pid)
-         WHERE rr.target = tgt AND rr.status = 'running';
-        INSERT INTO salesforce_fdw.snapshots AS s (target, source, status)
-        VALUES (tgt, src, 'running')
-        ON CONFLICT (target) DO UPDATE SET status = 'running';
-        SELECT s.watermark INTO wm_before FROM salesforce_fdw.snapshots s WHERE s.target = tgt;
-        INSERT INTO salesforce_fdw.refresh_runs (target, source, requested_mode, watermark_before, in_transaction_block)
-        VALUES (tgt, src, p_mode, wm_before, NOT p_can_commit)
-        RETURNING run_id INTO run;
-        UPDATE salesforce_fdw.snapshots s SET last_run_id = run WHERE s.target = tgt;
+        PERFORM salesforce_fdw._check_privileges(p_source, tgt);
+        SELECT b.run, b.watermark_before INTO run, wm_before
+          FROM salesforce_fdw._state_begin(tgt, src, p_mode, NOT p_can_commit) b;
     EXCEPTION WHEN query_canceled OR others THEN
         IF locked AND p_can_commit THEN
             PERFORM pg_catalog.pg_advisory_unlock(key);
@@ -726,12 +889,9 @@ BEGIN
         END IF;
         SELECT * INTO r FROM salesforce_fdw._refresh_work(run, p_source, tgt, p_mode, p_cursor, p_lookback, p_quiet) w;
         calls := salesforce_fdw._api_calls() - a0;
-        UPDATE salesforce_fdw.refresh_runs rr
-           SET mode = r.mode, cursor_field = r.cursor_field, window_start = r.window_start,
-               watermark_after = r.watermark, finished_at = pg_catalog.clock_timestamp(),
-               rows_read = r.rows_read, rows_upserted = r.rows_upserted, rows_deleted = r.rows_deleted,
-               api_calls = calls, status = 'succeeded'
-         WHERE rr.run_id = run;
+        PERFORM salesforce_fdw._state_succeeded(run, tgt, r.mode, r.cursor_field, r.window_start,
+                                                r.watermark, r.rows_read, r.rows_upserted,
+                                                r.rows_deleted, calls);
     EXCEPTION WHEN query_canceled OR others THEN
         GET STACKED DIAGNOSTICS e_code = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT,
                                 e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
@@ -743,13 +903,7 @@ BEGIN
     END IF;
     IF failed THEN
         calls := salesforce_fdw._api_calls() - a0;
-        UPDATE salesforce_fdw.refresh_runs rr
-           SET finished_at = pg_catalog.clock_timestamp(), api_calls = calls, status = 'failed',
-               error = e_msg, error_sqlstate = e_code, error_detail = NULLIF(e_detail, '')
-         WHERE rr.run_id = run;
-        UPDATE salesforce_fdw.snapshots s
-           SET status = 'failed', last_error = e_msg, last_error_at = pg_catalog.clock_timestamp()
-         WHERE s.target = tgt;
+        PERFORM salesforce_fdw._state_failed(run, tgt, calls, e_msg, e_code, e_detail);
     END IF;
     IF p_can_commit THEN
         COMMIT;
@@ -803,7 +957,11 @@ DECLARE
     n int := 0;
     bad text[] := '{}';
 BEGIN
-    FOR snap IN SELECT s.target, s.source FROM salesforce_fdw.snapshots s ORDER BY s.target LOOP
+    -- The caller's own snapshots (a superuser's: every one).
+    FOR snap IN SELECT s.target, s.source FROM salesforce_fdw.snapshots s
+                 WHERE s.owner = current_user
+                    OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+                 ORDER BY s.target LOOP
         n := n + 1;
         src := pg_catalog.to_regclass(snap.source);
         IF src IS NULL THEN
@@ -837,7 +995,7 @@ COMMENT ON PROCEDURE salesforce_fdw.refresh_all(text, boolean) IS
 CREATE FUNCTION salesforce_fdw._require_pg_cron() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF pg_catalog.to_regprocedure('cron.schedule(text,text,text)') IS NULL THEN
+    IF pg_catalog.to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)') IS NULL THEN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = pg_catalog.format('Add pg_cron to shared_preload_libraries and set cron.database_name = ''%s'' in postgresql.conf, restart PostgreSQL, then run CREATE EXTENSION pg_cron.',
@@ -851,27 +1009,54 @@ LANGUAGE sql STABLE AS $$
     SELECT pg_catalog.format('salesforce_fdw %s refresh of %s', kind, salesforce_fdw._target_name(target))
 $$;
 
+-- pg_cron lets only superusers schedule jobs for other roles (cron.schedule_in_database), so
+-- the jobs are made by a SECURITY DEFINER function; they run as the caller, who must be able to
+-- run the refresh itself: SELECT on the source, and the target's ownership or CREATE on its
+-- schema. Names are resolved here, as the caller.
 CREATE FUNCTION salesforce_fdw.schedule(
     source regclass, target text,
     full_cron text DEFAULT '0 2 * * *', incremental_cron text DEFAULT '0 */2 * * *')
 RETURNS TABLE (job_name text, job_id bigint, schedule text, command text)
 LANGUAGE plpgsql AS $$
-DECLARE
-    src text := salesforce_fdw._qualified($1);
-    tgt text := salesforce_fdw._target_name($2);
-    kinds text[] := ARRAY['full', 'incremental'];
-    crons text[] := ARRAY[$3, $4];
-    i int;
-    jid bigint;
 BEGIN
     PERFORM salesforce_fdw._require_pg_cron();
     PERFORM salesforce_fdw._source_columns($1);
+    RETURN QUERY SELECT * FROM salesforce_fdw._schedule_jobs(
+        $1, salesforce_fdw._qualified($1), salesforce_fdw._target_name($2), $3, $4);
+END
+$$;
+
+CREATE FUNCTION salesforce_fdw._schedule_jobs(
+    source regclass, src text, tgt text, full_cron text, incremental_cron text)
+RETURNS TABLE (job_name text, job_id bigint, schedule text, command text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    who name := salesforce_fdw._invoker();
+    tgt_oid regclass := pg_catalog.to_regclass(tgt);
+    tgt_schema text := (pg_catalog.parse_ident(tgt))[1];
+    kinds text[] := ARRAY['full', 'incremental'];
+    crons text[] := ARRAY[full_cron, incremental_cron];
+    i int;
+    jid bigint;
+BEGIN
+    IF NOT pg_catalog.has_table_privilege(who, source, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for foreign table %', src USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF tgt_oid IS NOT NULL THEN
+        IF NOT pg_catalog.pg_has_role(who, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tgt_oid), 'USAGE') THEN
+            RAISE EXCEPTION 'must be owner of table %', tgt USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    ELSIF pg_catalog.to_regnamespace(pg_catalog.quote_ident(tgt_schema)) IS NULL THEN
+        RAISE EXCEPTION 'schema "%" does not exist', tgt_schema USING ERRCODE = 'invalid_schema_name';
+    ELSIF NOT pg_catalog.has_schema_privilege(who, pg_catalog.quote_ident(tgt_schema), 'CREATE') THEN
+        RAISE EXCEPTION 'permission denied for schema %', tgt_schema USING ERRCODE = 'insufficient_privilege';
+    END IF;
     FOR i IN 1 .. 2 LOOP
         job_name := salesforce_fdw._job_name(kinds[i], tgt);
         IF crons[i] IS NULL THEN
             -- no schedule of this kind: drop one left from an earlier call
-            FOR jid IN EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname = $1 AND j.username = current_user'
-                       USING job_name LOOP
+            FOR jid IN EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname = $1 AND j.username = $2'
+                       USING job_name, who LOOP
                 EXECUTE 'SELECT cron.unschedule($1)' USING jid;
             END LOOP;
             CONTINUE;
@@ -879,8 +1064,9 @@ BEGIN
         schedule := crons[i];
         command := pg_catalog.format('CALL salesforce_fdw.refresh(%L, %L, mode => %L, wait => true, quiet => true)',
                                      src, tgt, kinds[i]);
-        -- pg_cron (>= 1.3) updates the job of the same name instead of adding one.
-        EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING job_name, schedule, command;
+        -- pg_cron (>= 1.4) updates the job of the same name and user instead of adding one.
+        EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4, $5)' INTO job_id
+          USING job_name, schedule, command, pg_catalog.current_database(), who::text;
         RETURN NEXT;
     END LOOP;
 END
@@ -890,13 +1076,23 @@ COMMENT ON FUNCTION salesforce_fdw.schedule(regclass, text, text, text) IS
 
 CREATE FUNCTION salesforce_fdw.unschedule(target text) RETURNS integer
 LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM salesforce_fdw._require_pg_cron();
+    RETURN salesforce_fdw._unschedule_jobs(salesforce_fdw._target_name($1));
+END
+$$;
+
+-- The caller's own jobs of a target only (SECURITY DEFINER: cron.job shows each role its own
+-- rows, and cron.unschedule is the superuser's for jobs scheduled by _schedule_jobs).
+CREATE FUNCTION salesforce_fdw._unschedule_jobs(tgt text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    who name := salesforce_fdw._invoker();
     jid bigint;
     n int := 0;
 BEGIN
-    PERFORM salesforce_fdw._require_pg_cron();
-    FOR jid IN EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname IN ($1, $2) AND j.username = current_user'
-               USING salesforce_fdw._job_name('full', $1), salesforce_fdw._job_name('incremental', $1) LOOP
+    FOR jid IN EXECUTE 'SELECT j.jobid FROM cron.job j WHERE j.jobname IN ($1, $2) AND j.username = $3'
+               USING salesforce_fdw._job_name('full', tgt), salesforce_fdw._job_name('incremental', tgt), who LOOP
         EXECUTE 'SELECT cron.unschedule($1)' USING jid;
         n := n + 1;
     END LOOP;

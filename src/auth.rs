@@ -18,6 +18,9 @@ use crate::token_store;
 pub struct Session {
     pub access_token: String,
     pub instance_url: String,
+    /// The Salesforce user id, from the token response's identity URL (`.../id/<org>/<user>`),
+    /// when the flow gives one.
+    pub user_id: Option<String>,
 }
 
 /// Sessions of this backend, keyed by login URL + credentials, so each user mapping keeps its
@@ -140,6 +143,9 @@ fn jwt_assertion(
 struct TokenResponse {
     access_token: String,
     instance_url: String,
+    /// The identity URL, `https://login.salesforce.com/id/<org id>/<user id>`.
+    #[serde(default)]
+    id: Option<String>,
     /// Only with refresh-token rotation: the token to use next time.
     #[serde(default)]
     refresh_token: Option<String>,
@@ -192,6 +198,7 @@ pub fn login(
             return Ok(Session {
                 access_token: access_token.clone(),
                 instance_url: instance_url.clone(),
+                user_id: stored.user_id.clone(),
             });
         }
     }
@@ -203,6 +210,7 @@ pub fn login(
             access_token: Some(session.access_token.clone()),
             instance_url: Some(session.instance_url.clone()),
             access_credentials: Some(credentials),
+            user_id: session.user_id.clone(),
         })
         .map_err(store_error)?;
     Ok(session)
@@ -226,6 +234,7 @@ fn grant(
                 instance_url: instance_url
                     .clone()
                     .unwrap_or_else(|| login_url.to_string()),
+                user_id: None,
             };
             return Ok((session, None));
         }
@@ -309,6 +318,12 @@ pub(crate) fn token_answer(
         let session = Session {
             access_token: token.access_token,
             instance_url: token.instance_url.trim_end_matches('/').to_string(),
+            user_id: token
+                .id
+                .as_deref()
+                .and_then(|id| id.trim_end_matches('/').rsplit('/').next())
+                .filter(|user| !user.is_empty())
+                .map(str::to_string),
         };
         Ok((session, token.refresh_token.filter(|t| !t.is_empty())))
     } else {
@@ -411,6 +426,7 @@ mod tests {
             &Session {
                 access_token: "t1".into(),
                 instance_url: "https://i".into(),
+                user_id: None,
             },
         );
         assert!(cached_session(cache_key("https://x", &a)).is_some());

@@ -35,6 +35,80 @@ impl CsvPage {
     }
 }
 
+/// Creates a job. A creation whose outcome is unknown (a server error, a connection lost
+/// after the request went out) may have made a job nobody would read or delete: before trying
+/// again, jobs of this Salesforce user on this object that are still waiting and were created
+/// since the first attempt are deleted (another scan of the same user and object starting in
+/// the same moment would lose its job too, and fail or fall back to REST).
+fn create_once(
+    client: &mut SalesforceClient,
+    path: &str,
+    body: &Value,
+    object: &str,
+) -> SfResult<crate::client::Answer> {
+    let since = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let mut attempt = 0;
+    loop {
+        match client.request_once(Method::POST, path, &[], Some(body)) {
+            Ok(answer) => return Ok(answer),
+            Err(e) if attempt < client.max_retries() && outcome_unknown(&e) => {
+                attempt += 1;
+                delete_lost_jobs(client, object, since)?;
+                std::thread::sleep(Duration::from_millis(200 << attempt.min(5)));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A failure after which the request may or may not have been carried out.
+fn outcome_unknown(error: &SfError) -> bool {
+    match error {
+        SfError::Unreachable { .. } => true,
+        SfError::Api { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
+/// Deletes waiting jobs on `object` created by this session's user since `since`.
+fn delete_lost_jobs(
+    client: &mut SalesforceClient,
+    object: &str,
+    since: chrono::DateTime<chrono::Utc>,
+) -> SfResult<()> {
+    let Some(user) = client.user_id()? else {
+        // Without knowing whose jobs they are, none is touched.
+        return Ok(());
+    };
+    let mut path = client.data_path("jobs/query")?;
+    for _page in 0..10 {
+        let listed = client.get_json(&path, &[], &[])?;
+        for job in listed["records"].as_array().into_iter().flatten() {
+            let created = job["createdDate"]
+                .as_str()
+                .and_then(|d| crate::types::parse_datetime_micros(d).ok())
+                .map(|micros| micros + crate::types::PG_EPOCH_UNIX_MICROS);
+            let lost = job["object"]
+                .as_str()
+                .is_some_and(|o| o.eq_ignore_ascii_case(object))
+                && job["createdById"].as_str() == Some(user.as_str())
+                && matches!(job["state"].as_str(), Some("UploadComplete" | "InProgress"))
+                && created.is_some_and(|c| c >= since.timestamp_micros());
+            if let (true, Some(id)) = (lost, job["id"].as_str()) {
+                let job_path = client.data_path(&format!("jobs/query/{id}"))?;
+                let _ = client.request(Method::DELETE, &job_path, &[], &[], None);
+            }
+        }
+        match listed["nextRecordsUrl"].as_str() {
+            Some(next) if !next.is_empty() && listed["done"] != Value::Bool(true) => {
+                path = next.to_string()
+            }
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
 /// A running or finished query job.
 pub struct BulkJob {
     pub id: String,
@@ -63,7 +137,7 @@ impl BulkJob {
             "columnDelimiter": "COMMA",
             "lineEnding": "LF",
         });
-        let answer = client.request(Method::POST, &path, &[], &[], Some(&body))?;
+        let answer = create_once(client, &path, &body, object)?;
         let info: Value = serde_json::from_slice(&answer.body).map_err(|e| SfError::Protocol {
             url: answer.url.clone(),
             reason: format!("invalid job info: {e}"),

@@ -140,6 +140,42 @@ impl SalesforceClient {
         headers: &[(&str, String)],
         json_body: Option<&Value>,
     ) -> SfResult<Answer> {
+        self.request_with(method, path, params, headers, json_body, true)
+    }
+
+    /// One request that is not retried when its outcome is unknown (a server error, or a
+    /// connection lost after the request went out): for a request that creates something,
+    /// whose caller finds out what happened before trying again. Connection failures (nothing
+    /// was sent), 420, 429 and the concurrent-request limit are still retried.
+    pub fn request_once(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, String)],
+        json_body: Option<&Value>,
+    ) -> SfResult<Answer> {
+        self.request_with(method, path, &[], headers, json_body, false)
+    }
+
+    /// How often a failed request is tried again (the server's max_retries).
+    pub fn max_retries(&self) -> u32 {
+        self.server.max_retries
+    }
+
+    /// The Salesforce user id of the session, when the login flow told it.
+    pub fn user_id(&mut self) -> SfResult<Option<String>> {
+        Ok(self.session()?.user_id)
+    }
+
+    fn request_with(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        params: &[(&str, &str)],
+        headers: &[(&str, String)],
+        json_body: Option<&Value>,
+        retry_unknown_outcome: bool,
+    ) -> SfResult<Answer> {
         // Two re-logins at most: the first may take a session another backend stored (which
         // can have expired too), the second then gets a new one.
         let mut relogins = 0;
@@ -181,8 +217,11 @@ impl SalesforceClient {
             let (status, headers, body) = match outcome {
                 Ok(answer) => answer,
                 Err(e) => {
-                    // Timeouts, resets and dropped connections.
-                    if attempt < self.server.max_retries {
+                    // Timeouts, resets and dropped connections; only a failed connect is
+                    // known not to have reached the server.
+                    if attempt < self.server.max_retries
+                        && (retry_unknown_outcome || e.is_connect())
+                    {
                         attempt += 1;
                         backoff(attempt, !self.off_main_thread);
                         continue;
@@ -203,7 +242,10 @@ impl SalesforceClient {
                 ));
             }
             let error = parse_api_error(status, &body);
-            if is_transient(status, &error) && attempt < self.server.max_retries {
+            if is_transient(status, &error)
+                && attempt < self.server.max_retries
+                && (retry_unknown_outcome || status < 500)
+            {
                 attempt += 1;
                 backoff(attempt, !self.off_main_thread);
                 continue;

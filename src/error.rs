@@ -29,6 +29,9 @@ pub enum SfError {
         hint: String,
     },
 
+    #[error("no user mapping for role \"{role}\" on server \"{server}\"")]
+    NoUserMapping { role: String, server: String },
+
     #[error("column \"{column}\" has type {type_name}, which salesforce_fdw cannot fill")]
     UnsupportedColumnType { column: String, type_name: String },
 
@@ -125,6 +128,7 @@ impl SfError {
             SfError::UnknownOption { .. } => ERRCODE_FDW_INVALID_OPTION_NAME,
             SfError::SecretOutsideUserMapping { .. } => ERRCODE_FDW_INVALID_OPTION_NAME,
             SfError::MissingOption { .. } => ERRCODE_FDW_OPTION_NAME_NOT_FOUND,
+            SfError::NoUserMapping { .. } => ERRCODE_UNDEFINED_OBJECT,
             SfError::UnsupportedColumnType { .. } => ERRCODE_FDW_INVALID_DATA_TYPE,
             SfError::Conversion { .. } => ERRCODE_FDW_INVALID_DATA_TYPE_DESCRIPTORS,
             SfError::Auth { .. } => ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
@@ -156,6 +160,9 @@ impl SfError {
                 "Put \"{option}\" in CREATE USER MAPPING ... SERVER ... OPTIONS (...), so each role keeps its own credentials."
             )),
             SfError::MissingOption { hint, .. } if !hint.is_empty() => Some(hint.clone()),
+            SfError::NoUserMapping { role, server } => Some(format!(
+                "CREATE USER MAPPING FOR {role} SERVER {server} OPTIONS (...) with that role's Salesforce credentials (or one FOR PUBLIC)."
+            )),
             SfError::UnsupportedColumnType { .. } => Some(
                 "Use text, varchar, integer, bigint, numeric, double precision, boolean, date, time, timestamp, timestamptz, jsonb, json or text[].".into(),
             ),

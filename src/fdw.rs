@@ -174,13 +174,11 @@ impl SalesforceFdw {
     /// `/limits`; the response also updates the governor.
     pub fn daily_api_usage(server_oid: pg_sys::Oid) -> SfResult<(u64, u64)> {
         let server = crate::scan::catalog::server(server_oid);
-        let mapping =
-            crate::scan::catalog::user_mapping_if_any(unsafe { pg_sys::GetUserId() }, server_oid)
-                .ok_or_else(|| SfError::MissingOption {
-                option: "user mapping".into(),
-                level: "server",
-                hint: "CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...)".into(),
-            })?;
+        // SAFETY: GetUserId only reads the backend's current user id.
+        let mapping = crate::scan::catalog::user_mapping_or_error(
+            unsafe { pg_sys::GetUserId() },
+            server_oid,
+        )?;
         let server_options = ServerOptions::from_map(&server.options)?;
         let auth = AuthMethod::from_options(&server.options, &mapping)?;
         let mut client =

@@ -44,9 +44,11 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
         }
         let options: HashMap<String, String> = catalog::options_map((*stmt).options);
         let server = catalog::server(server_oid);
-        let mapping = catalog::user_mapping_options(pg_sys::GetUserId(), server_oid);
-        let statements = SalesforceFdw::new(server)
-            .and_then(|mut fdw| fdw.import(list, &names, &options, &mapping))
+        let statements = catalog::user_mapping_or_error(pg_sys::GetUserId(), server_oid)
+            .and_then(|mapping| {
+                SalesforceFdw::new(server)
+                    .and_then(|mut fdw| fdw.import(list, &names, &options, &mapping))
+            })
             .map_err(ErrorReport::from)
             .unwrap_or_report();
 

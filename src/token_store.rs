@@ -38,6 +38,9 @@ pub struct StoredTokens {
     /// mapping with the same secret may take it (a wrong secret must fail as it would alone).
     #[serde(default)]
     pub access_credentials: Option<String>,
+    /// The Salesforce user the access token acts as.
+    #[serde(default)]
+    pub user_id: Option<String>,
 }
 
 impl std::fmt::Debug for StoredTokens {
@@ -194,6 +197,7 @@ mod tests {
                     access_token: Some("a2".into()),
                     instance_url: Some("https://x".into()),
                     access_credentials: Some(credentials_digest(Some("s"))),
+                    user_id: None,
                 })
                 .unwrap();
         }

@@ -56,7 +56,7 @@ impl PgKind {
 }
 
 /// Microseconds between the Unix epoch and Postgres' epoch (2000-01-01).
-const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
+pub const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
 /// Days between 1970-01-01 and 2000-01-01.
 const PG_EPOCH_UNIX_DAYS: i64 = 10_957;
 

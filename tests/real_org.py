@@ -17,6 +17,7 @@ lines; the emulator is $SF_EMULATOR_URL unless --url URL comes first.
                                                    runs of the same status collapsed (200 x3)
   real_org.py [--url URL] fail-next-job MESSAGE    the next Bulk job created ends Failed
   real_org.py [--url URL] fault-after K STATUS [KIND]   after K requests, one fails with STATUS
+  real_org.py [--url URL] jobs-left OBJECT         how many Bulk query jobs on OBJECT still exist
   real_org.py [--url URL] request-count            how many API requests the log holds
   real_org.py [--url URL] paths                    the API version of each logged request path
   real_org.py [--url URL] rename-account ID NAME   PATCH an Account's Name (REST, as a user would)
@@ -149,6 +150,11 @@ def main():
         status, _, _ = call("PATCH", "/services/data/v66.0/sobjects/Account/" + ARGS[1],
                             body={"Name": ARGS[2]}, headers={"Authorization": "Bearer " + token()})
         print("renamed" if status == 204 else f"HTTP {status}")
+    elif command == "jobs-left":
+        _, _, body = call("GET", "/services/data/v66.0/jobs/query",
+                          headers={"Authorization": "Bearer " + token()})
+        jobs = [j for j in json.loads(body)["records"] if j.get("object") == ARGS[1]]
+        print(f"{len(jobs)} {ARGS[1]} jobs left")
     elif command == "request-count":
         _, _, body = call("GET", "/__emulator/requests")
         print(f"{len(json.loads(body))} requests")

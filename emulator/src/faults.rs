@@ -59,7 +59,8 @@ pub struct Scheduled {
     #[serde(default = "one")]
     pub count: u64,
     /// `"concurrent"` with status 403: the concurrent-request limit variant of
-    /// REQUEST_LIMIT_EXCEEDED.
+    /// REQUEST_LIMIT_EXCEEDED. `"lost_answer"` with status 0: the request is carried out,
+    /// then the connection is closed before the answer (the client cannot know it happened).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
 }
@@ -78,6 +79,8 @@ pub enum Decision {
     Concurrent,
     /// Close the connection without any response.
     Drop,
+    /// Carry the request out, then close the connection without its response.
+    LoseAnswer,
 }
 
 #[derive(Default, Clone, Debug, Serialize)]
@@ -137,6 +140,7 @@ impl Faults {
                 s.count -= 1;
                 let status = s.status;
                 let concurrent = status == 403 && s.kind.as_deref() == Some("concurrent");
+                let lose_answer = status == 0 && s.kind.as_deref() == Some("lost_answer");
                 if s.count == 0 {
                     self.scheduled.pop_front();
                 }
@@ -145,7 +149,9 @@ impl Faults {
                     .scheduled
                     .entry(status.to_string())
                     .or_default() += 1;
-                return if status == 0 {
+                return if lose_answer {
+                    Decision::LoseAnswer
+                } else if status == 0 {
                     Decision::Drop
                 } else if concurrent {
                     Decision::Concurrent

@@ -2322,3 +2322,39 @@ fn state_and_country_codes() {
     ));
     assert!(a[0]["BillingAddress"]["countryCode"].is_null());
 }
+
+#[test]
+fn lost_answer_carries_the_request_out_but_sends_nothing() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    faults(
+        &s,
+        "POST",
+        "/after",
+        r#"{"after":0,"status":0,"kind":"lost_answer"}"#,
+    );
+    let body = serde_json::json!({"operation":"query","query":"SELECT Id FROM Account","contentType":"CSV"})
+        .to_string();
+    let mut raw = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    let req = format!(
+        "POST /services/data/v62.0/jobs/query HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {t}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    raw.write_all(req.as_bytes()).unwrap();
+    let mut answer = vec![];
+    let _ = raw.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    // The job was created all the same.
+    let jobs = bulk_call(&s, &t, "GET", "", "").json();
+    let records = jobs["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{jobs}");
+    assert_eq!(records[0]["object"], "Account");
+    // A kind that does not fit its status is refused.
+    let r = s.call(
+        "POST",
+        "/__emulator/faults/after",
+        &[("Content-Type", "application/json")],
+        r#"{"after":0,"status":500,"kind":"lost_answer"}"#,
+    );
+    assert_eq!(r.status, 400);
+}

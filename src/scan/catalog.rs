@@ -65,6 +65,34 @@ pub fn user_mapping_options(user: pg_sys::Oid, server_oid: pg_sys::Oid) -> HashM
     }
 }
 
+/// The user mapping's options, or an error naming the role and the server when it has none.
+pub fn user_mapping_or_error(
+    user: pg_sys::Oid,
+    server_oid: pg_sys::Oid,
+) -> crate::error::SfResult<HashMap<String, String>> {
+    user_mapping_if_any(user, server_oid).ok_or_else(|| crate::error::SfError::NoUserMapping {
+        role: role_name(user),
+        server: server(server_oid).server_name,
+    })
+}
+
+/// A role's name (`public` for InvalidOid, as PUBLIC user mappings are written).
+pub fn role_name(role: pg_sys::Oid) -> String {
+    if role == pg_sys::InvalidOid {
+        return "public".into();
+    }
+    // SAFETY: GetUserNameFromId with noerr = true returns NULL for an unknown role instead of
+    // raising; the name is copied before anything else runs.
+    unsafe {
+        let name = pg_sys::GetUserNameFromId(role, true);
+        if name.is_null() {
+            format!("oid {}", role.to_u32())
+        } else {
+            CStr::from_ptr(name).to_string_lossy().into_owned()
+        }
+    }
+}
+
 /// The user mapping's options, or None when the role has none (instead of Postgres' error):
 /// for work that is optional, such as plan-time metadata or the usage report.
 pub fn user_mapping_if_any(

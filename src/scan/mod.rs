@@ -456,7 +456,10 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             state.soql = state.plan.soql(&values);
             state.split = state.plan.split(&values);
             let server = catalog::server(pg_sys::Oid::from(state.plan.server_oid));
-            let mapping = catalog::user_mapping_options(scan_user(node), server.server_oid);
+            let mapping = report(catalog::user_mapping_or_error(
+                scan_user(node),
+                server.server_oid,
+            ));
             let mut fdw = report(SalesforceFdw::new(server));
             report(fdw.start_scan(
                 &state.plan,

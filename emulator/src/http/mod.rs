@@ -175,7 +175,15 @@ fn log_request(state: &AppState, req: &Req, resp: &Resp) {
 
 /// Applies latency and fault decisions. Returns a response for a faulted request, or None
 /// to serve it normally; `Err(())` means: drop the connection.
-async fn inject_faults(state: &AppState, req: &Req) -> Result<Option<Resp>, ()> {
+/// What fault injection decided beyond passing the request on.
+enum Injection {
+    /// Answer this instead.
+    Answer(Resp),
+    /// Carry the request out, then close the connection without the answer.
+    LoseAnswer,
+}
+
+async fn inject_faults(state: &AppState, req: &Req) -> Result<Option<Injection>, ()> {
     let (latency, decision, expire_every) = {
         let mut f = lock(&state.faults);
         let latency = f.settings.latency_ms;
@@ -195,6 +203,7 @@ async fn inject_faults(state: &AppState, req: &Req) -> Result<Option<Resp>, ()> 
             log_request(state, req, &r);
             Err(())
         }
+        Decision::LoseAnswer => Ok(Some(Injection::LoseAnswer)),
         Decision::Fail(status) => {
             let mut r = if faults::is_edge_status(status) {
                 Resp::html(status)
@@ -202,12 +211,12 @@ async fn inject_faults(state: &AppState, req: &Req) -> Result<Option<Resp>, ()> 
                 Resp::error(&faults::fault_error(status))
             };
             r.soql = soql();
-            Ok(Some(r))
+            Ok(Some(Injection::Answer(r)))
         }
         Decision::Concurrent => {
             let mut r = Resp::error(&faults::concurrent_error());
             r.soql = soql();
-            Ok(Some(r))
+            Ok(Some(Injection::Answer(r)))
         }
         Decision::Pass => {
             if expire_every > 0
@@ -281,9 +290,10 @@ async fn handle(
     } else {
         None
     };
+    let lose_answer = matches!(injected, Some(Injection::LoseAnswer));
     let (req, resp) = match injected {
-        Some(resp) => (req, resp),
-        None => {
+        Some(Injection::Answer(resp)) => (req, resp),
+        Some(Injection::LoseAnswer) | None => {
             let st = state.clone();
             // Query execution and rendering are CPU-bound: keep them off the async workers.
             tokio::task::spawn_blocking(move || {
@@ -309,6 +319,14 @@ async fn handle(
             })
         }
     };
+    if lose_answer {
+        // Done, but the client never hears of it (logged with status 0, like a drop).
+        let mut lost = Resp::empty(0);
+        lost.soql = resp.soql.clone();
+        log_request(&state, &req, &lost);
+        abort.notify_one();
+        return std::future::pending().await;
+    }
     log_request(&state, &req, &resp);
     let mut b = Response::builder().status(resp.status);
     if !resp.content_type.is_empty() {

@@ -73,11 +73,13 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
             if s.status != 0 && !(100..=599).contains(&s.status) {
                 return bad_json("status must be 0 (drop) or an HTTP status".into());
             }
-            if s.kind
-                .as_deref()
-                .is_some_and(|k| k != "concurrent" || s.status != 403)
-            {
-                return bad_json("kind \"concurrent\" needs status 403".into());
+            match (s.kind.as_deref(), s.status) {
+                (None, _) | (Some("concurrent"), 403) | (Some("lost_answer"), 0) => {}
+                _ => {
+                    return bad_json(
+                        "kind \"concurrent\" needs status 403, \"lost_answer\" status 0".into(),
+                    )
+                }
             }
             let mut f = lock(&state.faults);
             if s.count > 0 {

@@ -147,6 +147,15 @@ SELECT count(*) FROM realorg.account_names;
 ALTER FOREIGN TABLE realorg.account_names OPTIONS (SET bulk 'auto');
 SELECT count(*) FROM realorg.account_names;
 ALTER SERVER realorg OPTIONS (DROP bulk_timeout_ms, DROP bulk_threshold);
+-- A job creation whose answer is lost on the way: the job Salesforce made all the same is found
+-- and deleted before the creation is tried again, so no job is left behind.
+ALTER FOREIGN TABLE realorg.account_names OPTIONS (SET bulk 'on');
+\! python3 tests/emulator_log.py reset
+\! python3 tests/real_org.py fault-after 0 0 lost_answer
+SELECT count(*) FROM realorg.account_names;
+\! python3 tests/emulator_log.py requests
+\! python3 tests/real_org.py jobs-left Account
+ALTER FOREIGN TABLE realorg.account_names OPTIONS (SET bulk 'auto');
 \! python3 tests/emulator_log.py reset
 
 -------------------------------------------------------------------------------------------------
