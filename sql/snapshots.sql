@@ -995,7 +995,10 @@ COMMENT ON PROCEDURE salesforce_fdw.refresh_all(text, boolean) IS
 CREATE FUNCTION salesforce_fdw._require_pg_cron() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF pg_catalog.to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)') IS NULL THEN
+    -- From the catalog: a role without USAGE on schema cron cannot look names up in it.
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname = 'cron' AND p.proname = 'schedule_in_database') THEN
         RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = pg_catalog.format('Add pg_cron to shared_preload_libraries and set cron.database_name = ''%s'' in postgresql.conf, restart PostgreSQL, then run CREATE EXTENSION pg_cron.',
