@@ -100,16 +100,10 @@ CREATE POLICY own_runs ON salesforce_fdw.refresh_runs FOR SELECT
     USING (owner OPERATOR(pg_catalog.=) current_user
            OR pg_catalog.pg_has_role(current_user, 'salesforce_fdw_admin', 'USAGE'));
 
--- pg_dump keeps the state with the data (only possible inside CREATE EXTENSION).
-DO $$
-BEGIN
-    PERFORM pg_catalog.pg_extension_config_dump('salesforce_fdw.snapshots', '');
-    PERFORM pg_catalog.pg_extension_config_dump('salesforce_fdw.refresh_runs', '');
-    PERFORM pg_catalog.pg_extension_config_dump('salesforce_fdw.refresh_runs_run_id_seq', '');
-EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported OR invalid_parameter_value THEN
-    NULL;  -- loaded outside CREATE EXTENSION (development)
-END
-$$;
+-- pg_dump keeps the state with the data.
+SELECT pg_catalog.pg_extension_config_dump('salesforce_fdw.snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('salesforce_fdw.refresh_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('salesforce_fdw.refresh_runs_run_id_seq', '');
 
 -------------------------------------------------------------------------------------------------
 -- Helpers
@@ -206,9 +200,7 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
-           COALESCE(o.option_value,
-                    CASE WHEN a.attname::text LIKE '%\_\_%' THEN a.attname::text
-                         ELSE pg_catalog.replace(a.attname::text, '_', '') END),
+           COALESCE(o.option_value, salesforce_fdw.field_of_column(a.attname::text)),
            o.option_value IS NOT NULL
       FROM pg_catalog.pg_attribute a
       LEFT JOIN LATERAL (SELECT t.option_value FROM pg_catalog.pg_options_to_table(a.attfdwoptions) t
@@ -526,8 +518,7 @@ BEGIN
     FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
         IF pg_catalog.lower(cols[i]) = pg_catalog.lower(given)
            OR pg_catalog.lower(fields[i]) = pg_catalog.lower(given)
-           OR (given NOT LIKE '%\_\_%'
-               AND pg_catalog.lower(fields[i]) = pg_catalog.lower(pg_catalog.replace(given, '_', ''))) THEN
+           OR pg_catalog.lower(fields[i]) = pg_catalog.lower(salesforce_fdw.field_of_column(given)) THEN
             curcol := cols[i];
             IF types[i] <> 'timestamp with time zone' THEN
                 RAISE EXCEPTION 'cursor column "%" of "%" is %, not timestamptz', curcol, src, types[i]

@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use pgrx::PgSqlErrorCode;
 use serde_json::Value;
 
-use crate::auth::token_answer;
-use crate::client::parse_api_error;
 use crate::error::SfError;
-use crate::governor;
 use crate::import::{columns, pg_type, ImportColumn, ImportOptions};
-use crate::records::{Field, Page, RestPage, RowShape};
-use crate::types::{parse_date_days, parse_datetime_micros, parse_integer, parse_time_micros};
+use crate::pg::datum::{parse_date_days, parse_datetime_micros, parse_integer, parse_time_micros};
+use crate::remote::auth::token_answer;
+use crate::remote::client::parse_api_error;
+use crate::remote::governor;
+use crate::remote::records::{Field, Page, RestPage, RowShape};
 
 fn fixtures_dir() -> PathBuf {
     match std::env::var_os("SF_FIXTURES") {

@@ -2,24 +2,25 @@
 
 use pgrx::prelude::*;
 
-pub mod auth;
-pub mod bulk;
-pub mod client;
+// Layers, each using only those below it: pure Rust (error, options, naming, pushdown, soql);
+// remote (everything that talks to Salesforce); pg (catalog and datums); scan and import (the
+// callbacks); fdw (handler, validator, hook) and sql_api (the SQL functions).
 pub mod error;
-pub mod fdw;
-pub mod governor;
-pub mod import;
-pub mod import_callback;
 pub mod naming;
 pub mod options;
 pub mod pushdown;
-pub mod records;
-pub mod scan;
-pub mod settings;
 pub mod soql;
-pub mod threads;
-pub mod token_store;
-pub mod types;
+
+pub mod remote;
+
+pub mod pg;
+pub mod settings;
+
+pub mod import;
+pub mod scan;
+
+pub mod fdw;
+pub mod sql_api;
 
 #[cfg(test)]
 mod fixture_replay;

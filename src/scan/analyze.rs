@@ -7,7 +7,8 @@ use std::os::raw::c_int;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
-use crate::scan::{catalog, metadata, report};
+use crate::pg::catalog;
+use crate::scan::{metadata, report};
 
 /// AnalyzeForeignTable: every salesforce_fdw table can be analyzed.
 #[pg_guard]

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use pgrx::pg_sys;
 use serde_json::Value;
 
-use crate::client::SalesforceClient;
 use crate::options::{AuthMethod, ServerOptions};
-use crate::scan::catalog;
+use crate::pg::catalog;
+use crate::remote::client::SalesforceClient;
 
 /// Rows assumed when the count is unknown.
 pub const DEFAULT_ROWS: f64 = 1000.0;
@@ -100,7 +100,7 @@ fn fetch(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> ObjectMeta
         return ObjectMeta::default();
     };
     let object = object.to_string();
-    crate::threads::interruptible("Salesforce metadata", move || {
+    crate::remote::threads::interruptible("Salesforce metadata", move || {
         client.set_off_main_thread(true);
         let record_count = client.record_count(&object).ok().flatten();
         let fields = client.describe(&object).ok().map(|d| fields_of(&d));
@@ -133,7 +133,7 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid) -> Arc<ObjectMeta> {
     };
     // SAFETY: the caller holds the table's lock.
     let (_, columns) = unsafe { catalog::table_columns(table_oid) };
-    let flag = |column: &crate::scan::plan::TableColumn, name: &str| {
+    let flag = |column: &crate::pg::catalog::TableColumn, name: &str| {
         column
             .options
             .get(name)
@@ -179,7 +179,7 @@ pub fn record_count_now(server_oid: pg_sys::Oid, object: &str) -> crate::error::
     let auth = AuthMethod::from_options(&server.options, &mapping)?;
     let mut client = SalesforceClient::new(options, auth)?;
     let object = object.to_string();
-    crate::threads::interruptible("Salesforce recordCount", move || {
+    crate::remote::threads::interruptible("Salesforce recordCount", move || {
         client.set_off_main_thread(true);
         Ok(client.record_count(&object)?.unwrap_or(0))
     })

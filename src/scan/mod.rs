@@ -7,13 +7,13 @@
 
 pub mod analyze;
 pub mod bulk;
-pub mod catalog;
 pub mod deparse;
 pub mod limit;
 pub mod metadata;
 pub mod plan;
 pub mod prefetch;
 pub mod rows;
+pub mod session;
 pub mod sort;
 pub mod split;
 
@@ -24,14 +24,14 @@ use std::ptr;
 use pgrx::memcxt::PgMemoryContexts;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
-use supabase_wrappers::prelude::*;
 
 use crate::error::SfError;
-use crate::fdw::SalesforceFdw;
 use crate::options::TableOptions;
 use crate::options::{BulkMode, ServerOptions};
+use crate::pg::catalog;
 use crate::pushdown::{Cond, Value};
 use plan::ScanPlan;
+use session::ScanSession;
 
 /// Cost of starting a scan: a token check and a round trip.
 const STARTUP_COST: f64 = 100.0;
@@ -335,7 +335,7 @@ unsafe fn list_nth(list: *mut pg_sys::List, n: usize) -> *mut c_void {
 /// Executor state of one scan node.
 struct ExecState {
     plan: ScanPlan,
-    fdw: Option<SalesforceFdw>,
+    session: Option<ScanSession>,
     row_context: pg_sys::MemoryContext,
     /// Runtime parameters of the pushed conditions (`fdw_exprs`), evaluated per (re)scan.
     params: Vec<(*mut pg_sys::ExprState, pg_sys::Oid)>,
@@ -434,7 +434,7 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
         }
         let state = Box::into_raw(Box::new(ExecState {
             plan,
-            fdw: None,
+            session: None,
             row_context,
             params,
             soql: None,
@@ -460,14 +460,14 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
                 scan_user(node),
                 server.server_oid,
             ));
-            let mut fdw = report(SalesforceFdw::new(server));
-            report(fdw.start_scan(
+            let mut session = report(ScanSession::new(server));
+            report(session.start(
                 &state.plan,
                 state.soql.clone(),
                 state.split.clone(),
                 &mapping,
             ));
-            state.fdw = Some(fdw);
+            state.session = Some(session);
         }
     }
 }
@@ -484,7 +484,7 @@ unsafe extern "C-unwind" fn iterate_foreign_scan(
         let Some(state) = exec_state(node) else {
             return slot;
         };
-        let Some(fdw) = state.fdw.as_mut() else {
+        let Some(session) = state.session.as_mut() else {
             return slot;
         };
         // The previous row's datums are no longer referenced once we are asked for the next.
@@ -494,7 +494,7 @@ unsafe extern "C-unwind" fn iterate_foreign_scan(
             let values = std::slice::from_raw_parts_mut((*slot).tts_values, natts);
             let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, natts);
             nulls.fill(true);
-            report(fdw.fill_next_row(values, nulls))
+            report(session.fill_next_row(values, nulls))
         });
         if found {
             pg_sys::ExecStoreVirtualTuple(slot);
@@ -513,8 +513,8 @@ unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanSt
         let values = evaluate_params(node, state);
         state.soql = state.plan.soql(&values);
         state.split = state.plan.split(&values);
-        if let Some(fdw) = state.fdw.as_mut() {
-            fdw.restart_scan(state.soql.clone(), state.split.clone());
+        if let Some(session) = state.session.as_mut() {
+            session.restart(state.soql.clone(), state.split.clone());
         }
     }
 }
@@ -525,8 +525,8 @@ unsafe extern "C-unwind" fn end_foreign_scan(node: *mut pg_sys::ForeignScanState
         // The state itself is freed by the memory-context callback; drop the client and its
         // buffered page now.
         if let Some(state) = exec_state(node) {
-            if let Some(mut fdw) = state.fdw.take() {
-                report(fdw.end_scan());
+            if let Some(mut session) = state.session.take() {
+                session.finish();
             }
         }
     }
@@ -541,7 +541,7 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
         let (plan, executed_soql) = match exec_state(node) {
             Some(state) => (
                 state.plan.clone(),
-                state.fdw.as_ref().map(|_| state.soql.clone()),
+                state.session.as_ref().map(|_| state.soql.clone()),
             ),
             None => (scan_plan(node), None),
         };

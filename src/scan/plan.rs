@@ -7,25 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{SfError, SfResult};
 use crate::naming::default_field_for_column;
 use crate::options::TableOptions;
+use crate::pg::catalog::TableColumn;
+use crate::pg::datum::PgKind;
 use crate::pushdown::{render_all, Cond, Soql, Value};
 use crate::soql::SoqlQuery;
-use crate::types::PgKind;
-
-/// A column of the foreign table as the catalog describes it.
-#[derive(Debug, Clone)]
-pub struct TableColumn {
-    pub attnum: i16,
-    pub name: String,
-    pub type_name: String,
-    pub type_oid: pgrx::pg_sys::Oid,
-    /// The column's type modifier (-1 for none), e.g. the scale of numeric(18,2).
-    pub typmod: i32,
-    pub kind: Option<PgKind>,
-    /// The `field` column option, if any.
-    pub field: Option<String>,
-    /// All of the column's options (IMPORT's `sf_type`, `filterable`, `sortable`...).
-    pub options: std::collections::HashMap<String, String>,
-}
 
 /// A column the scan fills, with the SOQL field (or relationship path) it reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::bulk::{BulkJob, CsvPage};
-use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
-use crate::records::{Page, RowShape};
+use crate::remote::bulk_job::{BulkJob, CsvPage};
+use crate::remote::client::SalesforceClient;
+use crate::remote::records::{Page, RowShape};
+use crate::remote::threads::with_signals_blocked;
 use crate::scan::split::{Joiner, SplitQueries};
-use crate::threads::with_signals_blocked;
 
 /// What the thread reads.
 pub struct PageSource {

@@ -5,13 +5,13 @@ use std::time::{Duration, Instant};
 
 use pgrx::pg_sys::Datum;
 
-use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
-use crate::records::{Page, RowShape};
+use crate::pg::datum::field_to_datum;
+use crate::remote::client::SalesforceClient;
+use crate::remote::records::{Page, RowShape};
 use crate::scan::plan::PlannedColumn;
 use crate::scan::prefetch::{PageSource, Prefetch};
 use crate::scan::split::SplitQueries;
-use crate::types::field_to_datum;
 
 pub struct RecordStream {
     /// None while a prefetch thread has it.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::error::SfResult;
 use crate::pushdown::encoded_len;
-use crate::records::{Field, JoinedRecords, Page, RowShape};
+use crate::remote::records::{Field, JoinedRecords, Page, RowShape};
 use crate::soql::SoqlQuery;
 
 /// Longest `q=` we send, URL-encoded: the rest of the 16,384 bytes is the path, the headers

@@ -8,7 +8,7 @@
 //! (`LIMIT TO ("Invoice__c")` and `LIMIT TO (invoice__c)` both create `invoice__c`). Postgres core
 //! would drop every statement whose table name is not *exactly* a LIMIT TO entry
 //! (`IsImportableForeignTable`, a plain `strcmp`), so our ImportForeignSchema callback
-//! (`crate::import_callback`) applies LIMIT TO / EXCEPT itself and then lifts core's filter.
+//! (`crate::import::callback`) applies LIMIT TO / EXCEPT itself and then lifts core's filter.
 
 use std::collections::{HashMap, HashSet};
 

@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::auth::{self, describe_transport_error, Session};
 use crate::error::{SfError, SfResult};
 use crate::options::{AuthMethod, ServerOptions};
-use crate::records::{RestPage, RowShape};
+use crate::remote::auth::{self, describe_transport_error, Session};
+use crate::remote::records::{RestPage, RowShape};
 
 pub struct SalesforceClient {
     http: reqwest::blocking::Client,
@@ -26,6 +26,14 @@ pub struct SalesforceClient {
     /// The access token Salesforce last refused, so that a new login does not take it again
     /// from the token store.
     refused_token: Option<String>,
+}
+
+/// REST calls made by this backend (token requests excluded), for `salesforce_fdw.api_calls()`.
+static API_CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The REST calls this backend has made so far.
+pub fn api_calls_made() -> u64 {
+    API_CALLS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A successful answer.
@@ -202,14 +210,14 @@ impl SalesforceClient {
             if let Some(body) = json_body {
                 request = request.json(body);
             }
-            crate::settings::count_api_call();
+            API_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let usage_key = self.usage_key;
             let outcome = request.send().and_then(|response| {
                 let status = response.status().as_u16();
                 if let (Some(key), Some(info)) =
                     (usage_key, response.headers().get("Sforce-Limit-Info"))
                 {
-                    crate::governor::record(key, info.to_str().unwrap_or(""));
+                    crate::remote::governor::record(key, info.to_str().unwrap_or(""));
                 }
                 let headers = response.headers().clone();
                 response.bytes().map(|body| (status, headers, body))
@@ -341,7 +349,7 @@ impl SalesforceClient {
         let path = self.data_path("limits")?;
         let limits = self.get_json(&path, &[], &[])?;
         if let Some(key) = self.usage_key {
-            crate::governor::record_limits(key, &limits);
+            crate::remote::governor::record_limits(key, &limits);
         }
         Ok(limits)
     }
@@ -384,7 +392,7 @@ fn shared_http(timeout_ms: u64) -> reqwest::Result<reqwest::blocking::Client> {
     if let Some((_, client)) = clients.iter().find(|(t, _)| *t == timeout_ms) {
         return Ok(client.clone());
     }
-    let client = crate::threads::with_signals_blocked(|| {
+    let client = crate::remote::threads::with_signals_blocked(|| {
         reqwest::blocking::Client::builder()
             .timeout(Duration::from_millis(timeout_ms))
             .connect_timeout(Duration::from_secs(30))
@@ -648,14 +656,14 @@ mod tests {
             let shape = RowShape::new(record_keys(&parsed));
             let page = shape.rest_page(text.as_bytes()).unwrap();
             assert_eq!(page.done, page.next_records_url.is_none(), "{name}");
-            let page = crate::records::Page::Rest(page.records);
+            let page = crate::remote::records::Page::Rest(page.records);
             assert!(!page.is_empty(), "{name}");
             assert_eq!(page.len(), parsed["records"].as_array().unwrap().len());
             let expected = shape.row_of(&parsed["records"][0]);
             for (column, value) in expected.iter().enumerate() {
                 assert_eq!(
                     page.field(0, column),
-                    crate::records::Field::of(value),
+                    crate::remote::records::Field::of(value),
                     "{name}"
                 );
             }

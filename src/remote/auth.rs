@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::error::{SfError, SfResult};
 use crate::options::AuthMethod;
-use crate::token_store;
+use crate::remote::token_store;
 
 /// A logged-in session: where to call the API and with which token.
 #[derive(Clone)]

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::client::SalesforceClient;
 use crate::error::{SfError, SfResult};
-use crate::records::{Page, RowShape};
+use crate::remote::client::SalesforceClient;
+use crate::remote::records::{Page, RowShape};
 
 /// Rows per results page: large enough that a latency of a few hundred ms per request is
 /// hidden behind the work on the previous page, small enough for flat memory (the scan holds
@@ -45,7 +45,7 @@ fn create_once(
     path: &str,
     body: &Value,
     object: &str,
-) -> SfResult<crate::client::Answer> {
+) -> SfResult<crate::remote::client::Answer> {
     let since = chrono::Utc::now() - chrono::Duration::minutes(5);
     let mut attempt = 0;
     loop {
@@ -84,10 +84,11 @@ fn delete_lost_jobs(
     for _page in 0..10 {
         let listed = client.get_json(&path, &[], &[])?;
         for job in listed["records"].as_array().into_iter().flatten() {
+            // `2024-04-25T15:50:37.000+0000`
             let created = job["createdDate"]
                 .as_str()
-                .and_then(|d| crate::types::parse_datetime_micros(d).ok())
-                .map(|micros| micros + crate::types::PG_EPOCH_UNIX_MICROS);
+                .and_then(|d| chrono::DateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S%.f%z").ok())
+                .map(|at| at.timestamp_micros());
             let lost = job["object"]
                 .as_str()
                 .is_some_and(|o| o.eq_ignore_ascii_case(object))

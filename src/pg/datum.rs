@@ -10,7 +10,7 @@ use pgrx::{IntoDatum, JsonB};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::records::Field;
+use crate::remote::records::Field;
 
 /// The Postgres types a column may have, and how we fill each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

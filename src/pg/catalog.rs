@@ -6,8 +6,7 @@ use std::ffi::CStr;
 use pgrx::pg_sys;
 use pgrx::PgRelation;
 
-use crate::scan::plan::TableColumn;
-use crate::types::PgKind;
+use crate::pg::datum::PgKind;
 
 /// A `List` of `DefElem` (catalog options) as a map.
 ///
@@ -114,6 +113,22 @@ pub fn user_mapping_if_any(
         }
     };
     (exists(user) || exists(pg_sys::InvalidOid)).then(|| user_mapping_options(user, server_oid))
+}
+
+/// A column of the foreign table as the catalog describes it.
+#[derive(Debug, Clone)]
+pub struct TableColumn {
+    pub attnum: i16,
+    pub name: String,
+    pub type_name: String,
+    pub type_oid: pgrx::pg_sys::Oid,
+    /// The column's type modifier (-1 for none), e.g. the scale of numeric(18,2).
+    pub typmod: i32,
+    pub kind: Option<PgKind>,
+    /// The `field` column option, if any.
+    pub field: Option<String>,
+    /// All of the column's options (IMPORT's `sf_type`, `filterable`, `sortable`...).
+    pub options: std::collections::HashMap<String, String>,
 }
 
 /// The live columns of a foreign table with their types and `field` options.

@@ -1,4 +1,4 @@
-//! The ImportForeignSchema callback: reads the statement, lets `SalesforceFdw::import` build the
+//! The ImportForeignSchema callback: reads the statement, lets `import::statements` build the
 //! CREATE FOREIGN TABLE statements, and hands them to Postgres.
 //!
 //! We apply LIMIT TO / EXCEPT ourselves, matching API names and snake_case names
@@ -10,13 +10,15 @@
 use std::collections::HashMap;
 use std::ffi::{c_void, CStr, CString};
 
+use crate::import::ListType;
+use crate::pg::catalog;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
-use supabase_wrappers::prelude::ForeignDataWrapper;
 
-use crate::fdw::SalesforceFdw;
-use crate::import::ListType;
-use crate::scan::catalog;
+/// Installs the callback over the framework's.
+pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
+    routine.ImportForeignSchema = Some(import_foreign_schema);
+}
 
 #[pg_guard]
 pub unsafe extern "C-unwind" fn import_foreign_schema(
@@ -46,8 +48,8 @@ pub unsafe extern "C-unwind" fn import_foreign_schema(
         let server = catalog::server(server_oid);
         let statements = catalog::user_mapping_or_error(pg_sys::GetUserId(), server_oid)
             .and_then(|mapping| {
-                SalesforceFdw::new(server)
-                    .and_then(|mut fdw| fdw.import(list, &names, &options, &mapping))
+                crate::options::ServerOptions::from_map(&server.options)?;
+                crate::import::statements(&server, list, &names, &options, &mapping)
             })
             .map_err(ErrorReport::from)
             .unwrap_or_report();
