@@ -7,7 +7,10 @@
 \getenv strict_url SF_STRICT_EMULATOR_URL
 \getenv tmp SF_TEST_TMP
 \set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS salesforce_fdw;
+RESET client_min_messages;
 CREATE SERVER realorg FOREIGN DATA WRAPPER salesforce_fdw
   OPTIONS (login_url :'main_url', client_id 'sf-emulator-client');
 CREATE USER MAPPING FOR CURRENT_USER SERVER realorg

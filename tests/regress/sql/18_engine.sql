@@ -4,7 +4,9 @@
 -- Self-contained: its own server and tables.
 \getenv main_url SF_EMULATOR_URL
 \set VERBOSITY default
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS salesforce_fdw;
+RESET client_min_messages;
 CREATE SERVER engine FOREIGN DATA WRAPPER salesforce_fdw
   OPTIONS (login_url :'main_url', client_id 'sf-emulator-client');
 CREATE USER MAPPING FOR CURRENT_USER SERVER engine

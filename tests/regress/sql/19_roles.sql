@@ -5,8 +5,10 @@
 \getenv main_url SF_EMULATOR_URL
 \set VERBOSITY default
 \set SHOW_CONTEXT never
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS salesforce_fdw;
 CREATE EXTENSION IF NOT EXISTS pg_cron;
+RESET client_min_messages;
 CREATE ROLE ana LOGIN;
 CREATE ROLE bob LOGIN;
 CREATE ROLE carol LOGIN;
@@ -33,9 +35,10 @@ GRANT SELECT ON public.roles_opp TO ana, bob, carol;
 SET ROLE ana;
 CALL salesforce_fdw.refresh('public.roles_opp', 'ana.opp', quiet => true);
 CALL salesforce_fdw.refresh('public.roles_opp', 'ana.opp', quiet => true);
-SELECT target, owner, status, row_count FROM salesforce_fdw.snapshots ORDER BY target;
+SELECT target, owner, status, row_count = (SELECT count(*) FROM ana.opp) AS row_count_right
+  FROM salesforce_fdw.snapshots ORDER BY target;
 SELECT target, mode, status, run_by, owner FROM salesforce_fdw.refresh_runs ORDER BY run_id;
-SELECT count(*) FROM ana.opp;
+SELECT count(*) > 0 AS rows_copied FROM ana.opp;
 -- Her state changes only through the procedures: direct writes are refused, and so is a call of
 -- a state-writing function outside a refresh.
 UPDATE salesforce_fdw.snapshots SET watermark = now() WHERE target = 'ana.opp';
