@@ -8,8 +8,10 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER salesforce
   OPTIONS (client_secret 'sf-emulator-secret', refresh_token 'sf-emulator-refresh');
 
 \echo '-- Foreign tables for Opportunity, Account and User, built from Salesforce describe'
+\echo '-- (a multi-currency org: amount_converted is each amount in the corporate currency, USD)'
 CREATE SCHEMA sf;
-IMPORT FOREIGN SCHEMA salesforce LIMIT TO (opportunity, account, "User") FROM SERVER salesforce INTO sf;
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO (opportunity, account, "User") FROM SERVER salesforce INTO sf
+  OPTIONS (converted_currency 'true');
 \d sf.opportunity
 
 \echo
@@ -30,13 +32,13 @@ SELECT a.name AS account, a.industry, count(*) AS won_deals, sum(o.amount) AS wo
  ORDER BY won_amount DESC NULLS LAST
  LIMIT 10;
 
-\echo '== Deals closing in the last quarter of 2025, by owner'
-SELECT u.name AS owner, count(*) AS deals, sum(o.amount) AS amount
+\echo '== Deals closing in the last quarter of 2025, by owner (amounts in USD, converted by Salesforce)'
+SELECT u.name AS owner, count(*) AS deals, sum(o.amount_converted) AS amount_usd
   FROM sf.opportunity o
   JOIN sf."user" u ON u.id = o.owner_id
  WHERE o.close_date BETWEEN date '2025-10-01' AND date '2025-12-31'
  GROUP BY u.name
- ORDER BY amount DESC NULLS LAST
+ ORDER BY amount_usd DESC NULLS LAST
  LIMIT 5;
 
 \echo '== What is sent to Salesforce'
