@@ -76,7 +76,7 @@ EMULATOR_PID="$main_emulator_pid"; SF_EMULATOR_URL="$main_emulator_url"
 # Accept: text/csv, a 700-field object (17_real_org).
 main_emulator_pid="$EMULATOR_PID"; main_emulator_url="$SF_EMULATOR_URL"
 start_emulator "$TMP/strict-emulator.log" --scale 3 --rotate-refresh-tokens --bulk-strict-accept \
-  --wide-object-fields 700
+  --wide-object-fields 700 --bulk-page-records 500
 STRICT_EMULATOR_PID="$EMULATOR_PID"; export SF_STRICT_EMULATOR_URL="$SF_EMULATOR_URL"
 EMULATOR_PID="$main_emulator_pid"; SF_EMULATOR_URL="$main_emulator_url"
 start_cluster "$TMP/pg" "shared_preload_libraries = 'pg_cron'" \

@@ -81,6 +81,7 @@ const SERVER_OPTIONS: &[&str] = &[
     "api_reserve_pct",
     "bulk_threshold",
     "bulk_timeout_ms",
+    "bulk_parallelism",
 ];
 const USER_MAPPING_OPTIONS: &[&str] = &[
     "auth",
@@ -201,6 +202,7 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
         "bulk" => BulkMode::parse(value).map(|_| ()),
         "bulk_threshold" => parse_int_in(name, value, 0, i64::MAX).map(|_| ()),
         "bulk_timeout_ms" => parse_int_in(name, value, 100, 86_400_000).map(|_| ()),
+        "bulk_parallelism" => parse_int_in(name, value, 1, 25).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -327,6 +329,9 @@ pub struct ServerOptions {
     pub bulk_threshold: u64,
     /// How long a Bulk API 2.0 job may take to complete before the scan gives up on it.
     pub bulk_timeout_ms: u64,
+    /// Results pages of a Bulk job downloaded at once (each download is a long-running
+    /// request of the org's 25, or 5 in Developer Edition).
+    pub bulk_parallelism: u32,
 }
 
 impl ServerOptions {
@@ -368,6 +373,10 @@ impl ServerOptions {
             bulk_timeout_ms: match get("bulk_timeout_ms") {
                 Some(v) => parse_int_in("bulk_timeout_ms", &v, 100, 86_400_000)? as u64,
                 None => 600_000,
+            },
+            bulk_parallelism: match get("bulk_parallelism") {
+                Some(v) => parse_int_in("bulk_parallelism", &v, 1, 25)? as u32,
+                None => 4,
             },
         })
     }

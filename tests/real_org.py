@@ -17,6 +17,8 @@ lines; the emulator is $SF_EMULATOR_URL unless --url URL comes first.
                                                    runs of the same status collapsed (200 x3)
   real_org.py [--url URL] fail-next-job MESSAGE    the next Bulk job created ends Failed
   real_org.py [--url URL] fault-after K STATUS [KIND]   after K requests, one fails with STATUS
+  real_org.py [--url URL] request-summary          each kind of API request (version, ids and
+                                                   query string masked) with how often it came
   real_org.py [--url URL] jobs-left OBJECT         how many Bulk query jobs on OBJECT still exist
   real_org.py [--url URL] request-count            how many API requests the log holds
   real_org.py [--url URL] paths                    the API version of each logged request path
@@ -150,6 +152,20 @@ def main():
         status, _, _ = call("PATCH", "/services/data/v66.0/sobjects/Account/" + ARGS[1],
                             body={"Name": ARGS[2]}, headers={"Authorization": "Bearer " + token()})
         print("renamed" if status == 204 else f"HTTP {status}")
+    elif command == "request-summary":
+        import re
+        _, _, body = call("GET", "/__emulator/requests")
+        counts = {}
+        for entry in json.loads(body):
+            path = entry["path"].split("?")[0]
+            if not path.startswith("/services/data/v"):
+                continue
+            path = re.sub(r"/v\d+\.\d+/", "/vNN.N/", path)
+            path = re.sub(r"\b750[0-9A-Za-z]{15}\b", "<job>", path)
+            key = f"{entry['method']} {path} {entry['status']}"
+            counts[key] = counts.get(key, 0) + 1
+        for key in sorted(counts):
+            print(f"{counts[key]} x {key}")
     elif command == "jobs-left":
         _, _, body = call("GET", "/services/data/v66.0/jobs/query",
                           headers={"Authorization": "Bearer " + token()})

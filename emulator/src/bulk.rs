@@ -15,9 +15,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Rows per results page when the client sends no `maxRecords`.
-pub const DEFAULT_MAX_RECORDS: usize = 50_000;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobState {
     UploadComplete,

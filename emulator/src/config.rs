@@ -85,6 +85,13 @@ pub struct Config {
     /// starts (on top of --bulk-delay-ms).
     #[arg(long, default_value_t = 0)]
     pub bulk_queue_ms: u64,
+    /// Records per results page when the client does not say (results without maxRecords,
+    /// and each resultUrl of resultPages).
+    #[arg(long, default_value_t = 50_000)]
+    pub bulk_page_records: usize,
+    /// No `GET .../jobs/query/{id}/resultPages` (as before API v58.0): 404.
+    #[arg(long)]
+    pub no_result_pages: bool,
     /// Leaves out the formula field Invoice__c.Account_Name__c.
     #[arg(long, default_value_t = false)]
     pub no_formula_fields: bool,
@@ -134,6 +141,8 @@ impl Default for Config {
             fault_420_rate: 0.0,
             fault_406_rate: 0.0,
             bulk_queue_ms: 0,
+            bulk_page_records: 50_000,
+            no_result_pages: false,
             no_formula_fields: false,
             no_address_codes: false,
         }

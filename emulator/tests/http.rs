@@ -2358,3 +2358,47 @@ fn lost_answer_carries_the_request_out_but_sends_nothing() {
     );
     assert_eq!(r.status, 400);
 }
+
+#[test]
+fn result_pages_list_every_page_five_at_a_time() {
+    let s = spawn(Config {
+        bulk_page_records: 150,
+        ..Config::default()
+    });
+    let t = s.token();
+    let job = create_job(&s, &t, "SELECT Id FROM Opportunity").json();
+    let id = job["id"].as_str().unwrap().to_string();
+    wait_complete(&s, &t, &id);
+    let mut urls = Vec::new();
+    let mut next = Some(format!("/services/data/v62.0/jobs/query/{id}/resultPages"));
+    let mut calls = 0;
+    while let Some(path) = next {
+        let listed = s.get(&t, &path, &[]).json();
+        calls += 1;
+        for page in listed["resultPages"].as_array().unwrap() {
+            urls.push(page["resultUrl"].as_str().unwrap().to_string());
+        }
+        next = listed["nextRecordsUrl"].as_str().map(str::to_string);
+        assert_eq!(listed["done"].as_bool(), Some(next.is_none()));
+    }
+    // 1000 opportunities in pages of 150: 7 pages, listed five at a time.
+    assert_eq!(urls.len(), 7);
+    assert_eq!(calls, 2);
+    let mut ids = std::collections::BTreeSet::new();
+    for url in &urls {
+        let page = s.get(&t, url, &[("Accept", "text/csv")]);
+        assert_eq!(page.status, 200);
+        let text = String::from_utf8_lossy(&page.body).to_string();
+        for line in text.lines().skip(1) {
+            assert!(ids.insert(line.to_string()), "{line} twice");
+        }
+    }
+    assert_eq!(ids.len(), 1000);
+    // Before v58.0 there is no such resource.
+    let old = s.get(
+        &t,
+        &format!("/services/data/v57.0/jobs/query/{id}/resultPages"),
+        &[],
+    );
+    assert_eq!(old.status, 404);
+}

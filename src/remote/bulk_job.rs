@@ -213,6 +213,45 @@ impl BulkJob {
         Ok(())
     }
 
+    /// The URLs of every results page, from `GET .../resultPages` (v58.0+: five a call, and
+    /// `nextRecordsUrl` to the next five), for parallel downloads; None where the resource is
+    /// absent (an older API version: the pages are then read one after another by locator).
+    pub fn result_urls(&self, client: &mut SalesforceClient) -> SfResult<Option<Vec<String>>> {
+        let mut path = client.data_path(&format!("jobs/query/{}/resultPages", self.id))?;
+        let mut urls = Vec::new();
+        loop {
+            let listed = match client.get_json(&path, &[], &[]) {
+                Ok(listed) => listed,
+                Err(SfError::Api { status: 404, .. }) if urls.is_empty() => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            for page in listed["resultPages"].as_array().into_iter().flatten() {
+                if let Some(url) = page["resultUrl"].as_str() {
+                    urls.push(url.to_string());
+                }
+            }
+            // The documentation spells it both ways.
+            let next = listed["nextRecordsUrl"]
+                .as_str()
+                .or_else(|| listed["nextRecordUrl"].as_str())
+                .filter(|n| !n.is_empty());
+            match next {
+                Some(next) if listed["done"] != Value::Bool(true) => path = next.to_string(),
+                _ => return Ok(Some(urls)),
+            }
+        }
+    }
+
+    /// One results page by the URL `result_urls` gave.
+    pub fn page_at(client: &mut SalesforceClient, url: &str) -> SfResult<CsvPage> {
+        let accept = [("Accept", "text/csv".to_string())];
+        let answer = client.request(Method::GET, url, &[], &accept, None)?;
+        Ok(CsvPage {
+            url: answer.url,
+            body: answer.body,
+        })
+    }
+
     /// The next results page, as CSV text (`RowShape::csv_page` reads it), with its URL for
     /// error messages. None when the last page has been read.
     pub fn next_page(&mut self, client: &mut SalesforceClient) -> SfResult<Option<CsvPage>> {

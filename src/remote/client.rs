@@ -11,6 +11,8 @@ use crate::options::{AuthMethod, ServerOptions};
 use crate::remote::auth::{self, describe_transport_error, Session};
 use crate::remote::records::{RestPage, RowShape};
 
+/// Cloned, a client shares the HTTP connections and the session (parallel page downloads).
+#[derive(Clone)]
 pub struct SalesforceClient {
     http: reqwest::blocking::Client,
     server: ServerOptions,

@@ -34,6 +34,8 @@ pub struct PageSource {
     pub object: String,
     /// REST queries too wide for one request: several, joined by Id.
     pub split: Option<SplitQueries>,
+    /// Bulk results pages downloaded at once (the server's bulk_parallelism).
+    pub bulk_parallelism: usize,
 }
 
 type PageResult = SfResult<Page>;
@@ -219,6 +221,62 @@ fn read_split(
     }
 }
 
+/// Bulk results pages downloaded `bulk_parallelism` at a time (each worker downloads a page,
+/// parses it and hands it on), so that round trips overlap: memory holds at most one page per
+/// worker plus the one being consumed. Pages come in whatever order they arrive (a Bulk scan
+/// has no order). The first error stops the workers.
+fn read_pages_in_parallel(
+    client: &SalesforceClient,
+    urls: Vec<String>,
+    source: &PageSource,
+    shape: &RowShape,
+    sender: &SyncSender<PageResult>,
+    stopped: &AtomicBool,
+) {
+    let queue = Mutex::new(urls.into_iter().collect::<std::collections::VecDeque<_>>());
+    let failed = AtomicBool::new(false);
+    let workers = source
+        .bulk_parallelism
+        .min(queue.lock().map_or(1, |q| q.len()));
+    std::thread::scope(|scope| {
+        for n in 0..workers {
+            let mut client = client.clone();
+            let (queue, failed, page_sender) = (&queue, &failed, sender.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("salesforce_fdw page {n}"))
+                .spawn_scoped(scope, move || loop {
+                    if stopped.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let Some(url) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                        return;
+                    };
+                    let page = BulkJob::page_at(&mut client, &url).and_then(|p| p.parse(shape));
+                    if page.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    let is_err = page.is_err();
+                    if page_sender
+                        .send(page.map_err(|e| e.for_object(&source.object)))
+                        .is_err()
+                        || is_err
+                    {
+                        failed.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                });
+            if let Err(e) = spawned {
+                failed.store(true, Ordering::Relaxed);
+                let _ = sender.send(Err(SfError::Protocol {
+                    url: "prefetch".into(),
+                    reason: format!("cannot start a page download thread: {e}"),
+                }));
+                return;
+            }
+        }
+    });
+}
+
 /// Bulk pages are downloaded here and parsed on a thread of their own, so that the next
 /// download (latency, then transfer) overlaps the parsing of the page before. Returns why
 /// the caller should read REST pages instead, when the job could not give results and the
@@ -247,6 +305,21 @@ fn read_bulk(
             return None;
         }
     };
+    if source.bulk_parallelism > 1 {
+        match job.result_urls(client) {
+            Ok(Some(urls)) if !urls.is_empty() => {
+                read_pages_in_parallel(client, urls, source, shape, sender, stopped);
+                job.delete(client);
+                return None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = sender.send(Err(e.for_object(&source.object)));
+                job.delete(client);
+                return None;
+            }
+        }
+    }
     let (downloaded, to_parse) = sync_channel::<SfResult<CsvPage>>(1);
     let parser = {
         let (shape, sender, object) = (shape.clone(), sender.clone(), source.object.clone());

@@ -34,6 +34,7 @@ pub struct RecordStream {
     /// REST pages when the job cannot serve the scan (bulk 'auto').
     bulk_fallback: bool,
     bulk_timeout: Duration,
+    bulk_parallelism: usize,
     /// REST queries of a read too wide for one request.
     split: Option<SplitQueries>,
 }
@@ -94,6 +95,7 @@ impl RecordStream {
             bulk: false,
             bulk_fallback: false,
             bulk_timeout: Duration::from_secs(600),
+            bulk_parallelism: 1,
             split: None,
         }
     }
@@ -106,10 +108,17 @@ impl RecordStream {
 
     /// Reads through Bulk API 2.0 rather than REST query pages; with `fallback`, REST pages
     /// when the job fails, is refused or takes longer than `timeout`.
-    pub fn with_bulk(mut self, bulk: bool, fallback: bool, timeout: Duration) -> Self {
+    pub fn with_bulk(
+        mut self,
+        bulk: bool,
+        fallback: bool,
+        timeout: Duration,
+        parallelism: usize,
+    ) -> Self {
         self.bulk = bulk;
         self.bulk_fallback = fallback;
         self.bulk_timeout = timeout;
+        self.bulk_parallelism = parallelism.max(1);
         self
     }
 
@@ -165,6 +174,7 @@ impl RecordStream {
                     bulk: self.bulk,
                     bulk_fallback: self.bulk_fallback,
                     bulk_timeout: self.bulk_timeout,
+                    bulk_parallelism: self.bulk_parallelism,
                     object: self.object.clone(),
                     split: self.split.clone(),
                 };

@@ -46,9 +46,8 @@ impl ScanSession {
             options: &self.server.options,
         };
         let client = connection::connect(&server, mapping)?;
-        let bulk_timeout = std::time::Duration::from_millis(
-            ServerOptions::from_map(&self.server.options)?.bulk_timeout_ms,
-        );
+        let server_options = ServerOptions::from_map(&self.server.options)?;
+        let bulk_timeout = std::time::Duration::from_millis(server_options.bulk_timeout_ms);
         self.columns = plan.columns.clone();
         self.stream = Some(
             RecordStream::new(
@@ -58,7 +57,12 @@ impl ScanSession {
                 plan.object.clone(),
                 RowShape::new(plan.columns.iter().map(|c| c.field.clone())),
             )
-            .with_bulk(plan.bulk, plan.bulk_mode == BulkMode::Auto, bulk_timeout)
+            .with_bulk(
+                plan.bulk,
+                plan.bulk_mode == BulkMode::Auto,
+                bulk_timeout,
+                server_options.bulk_parallelism as usize,
+            )
             .with_split(split),
         );
         Ok(())

@@ -1,7 +1,7 @@
 //! `/services/data/vXX.X/jobs/query[/{id}[/results]]`: Bulk API 2.0 query jobs.
 
 use super::{lock, read, Req, Resp};
-use crate::bulk::{self, Job, JobState, DEFAULT_MAX_RECORDS};
+use crate::bulk::{self, Job, JobState};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::value::RecordRef;
@@ -83,6 +83,11 @@ pub fn handle(
             Ok(Resp::empty(204))
         }
         ("GET", [id, "results"]) => results(state, req, id),
+        ("GET", [id, "resultPages"])
+            if !state.cfg.no_result_pages && v.parse::<f64>().unwrap_or(0.0) >= 58.0 =>
+        {
+            result_pages(state, req, v, id)
+        }
         _ => Err(ApiError::not_found()),
     }
 }
@@ -263,26 +268,66 @@ pub fn accepts_csv(accept: Option<&str>) -> bool {
     })
 }
 
+/// The results of a completed job, or 412 JOB_NOT_COMPLETE.
+fn completed_results(
+    state: &AppState,
+    id: &str,
+) -> Result<std::sync::Arc<bulk::Results>, ApiError> {
+    poll(state, id);
+    let mut jobs = lock(&state.bulk);
+    let job = jobs.map.get_mut(id).ok_or_else(ApiError::not_found)?;
+    job.refresh(state.cfg.bulk_delay_ms);
+    match (&job.results, job.state) {
+        (Some(r), JobState::JobComplete) => Ok(r.clone()),
+        (_, s) => Err(ApiError::new(
+            412,
+            "JOB_NOT_COMPLETE",
+            format!("can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: {}", s.upper()),
+        )),
+    }
+}
+
+/// Parallel results (v58.0+): up to five `resultUrl`s of pages of `--bulk-page-records`
+/// records, with `nextRecordsUrl` to the next five and `done` (SALESFORCE.md 12.14).
+fn result_pages(state: &AppState, req: &Req, v: &str, id: &str) -> Result<Resp, ApiError> {
+    let rows = completed_results(state, id)?.rows();
+    let page = state.cfg.bulk_page_records.max(1);
+    let first_page = match req.param("locator") {
+        None | Some("") => 0,
+        Some(l) => bulk::decode_locator(l).ok_or_else(|| {
+            ApiError::bad_request("INVALID_LOCATOR", format!("Invalid locator: {l}"))
+        })?,
+    };
+    let pages = rows.div_ceil(page).max(1);
+    let last = (first_page + 5).min(pages);
+    let urls: Vec<Json> = (first_page..last)
+        .map(|p| {
+            let locator = if p == 0 {
+                String::new()
+            } else {
+                format!("?locator={}", bulk::encode_locator(p * page))
+            };
+            json!({"resultUrl": format!("/services/data/v{v}/jobs/query/{id}/results{locator}")})
+        })
+        .collect();
+    let done = last >= pages;
+    let next = (!done).then(|| {
+        format!(
+            "/services/data/v{v}/jobs/query/{id}/resultPages?locator={}",
+            bulk::encode_locator(last)
+        )
+    });
+    Ok(Resp::value(
+        200,
+        &json!({"resultPages": urls, "nextRecordsUrl": next, "done": done}),
+    ))
+}
+
 fn results(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
     if state.cfg.bulk_strict_accept && !accepts_csv(req.header("accept")) {
         return Ok(Resp::html(406));
     }
-    poll(state, id);
-    let res = {
-        let mut jobs = lock(&state.bulk);
-        let job = jobs.map.get_mut(id).ok_or_else(ApiError::not_found)?;
-        job.refresh(state.cfg.bulk_delay_ms);
-        match (&job.results, job.state) {
-            (Some(r), JobState::JobComplete) => r.clone(),
-            (_, s) => {
-                return Err(ApiError::new(
-                    412,
-                    "JOB_NOT_COMPLETE",
-                    format!("can only download query results of successfully completed bulk job with status: JOB_COMPLETE. Current status: {}", s.upper()),
-                ))
-            }
-        }
-    };
+    let res = completed_results(state, id)?;
     let invalid_locator =
         |l: &str| ApiError::bad_request("INVALID_LOCATOR", format!("Invalid locator: {l}"));
     let offset = match req.param("locator") {
@@ -292,7 +337,7 @@ fn results(state: &AppState, req: &Req, id: &str) -> Result<Resp, ApiError> {
             .ok_or_else(|| invalid_locator(l))?,
     };
     let max = match req.param("maxRecords") {
-        None | Some("") => DEFAULT_MAX_RECORDS,
+        None | Some("") => state.cfg.bulk_page_records.max(1),
         Some(m) => m.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| {
             ApiError::bad_request(
                 "INVALIDURL",

@@ -258,6 +258,31 @@ SELECT umoptions FROM pg_user_mappings WHERE srvname = 'strict';
 CREATE FOREIGN TABLE strict.opportunity_bulk (id text, amount numeric, stage_name text)
   SERVER strict OPTIONS (object 'Opportunity', bulk 'on');
 SELECT count(*) FROM strict.opportunity_bulk;
+-- Its results come as pages of 500 records, which resultPages (v58.0+) lists five at a time:
+-- they are downloaded bulk_parallelism (4) at once, and the rows equal a REST read; with one
+-- at a time, or an API version without resultPages, the pages are read by locator.
+CREATE FOREIGN TABLE strict.opportunity_rest (id text, amount numeric, stage_name text)
+  SERVER strict OPTIONS (object 'Opportunity', bulk 'off');
+CREATE TEMP TABLE opp_rest AS SELECT * FROM strict.opportunity_rest;
+\setenv SF_EMULATOR_URL :strict_url
+\! python3 tests/emulator_log.py reset
+CREATE TEMP TABLE opp_parallel AS SELECT * FROM strict.opportunity_bulk;
+\! python3 tests/real_org.py request-summary | grep -v 'jobs/query/<job> 200$'
+ALTER SERVER strict OPTIONS (ADD bulk_parallelism '1');
+\! python3 tests/emulator_log.py reset
+CREATE TEMP TABLE opp_one_by_one AS SELECT * FROM strict.opportunity_bulk;
+\! python3 tests/real_org.py request-summary | grep -E 'results|resultPages'
+ALTER SERVER strict OPTIONS (SET bulk_parallelism '4', ADD api_version 'v57.0');
+CREATE TEMP TABLE opp_by_locator AS SELECT * FROM strict.opportunity_bulk;
+ALTER SERVER strict OPTIONS (DROP bulk_parallelism, DROP api_version);
+\setenv SF_EMULATOR_URL :main_url
+SELECT (SELECT count(*) FROM opp_parallel) AS parallel_rows,
+       (SELECT count(*) FROM (TABLE opp_parallel EXCEPT ALL TABLE opp_rest) x)
+     + (SELECT count(*) FROM (TABLE opp_rest EXCEPT ALL TABLE opp_parallel) x) AS parallel_differences,
+       (SELECT count(*) FROM (TABLE opp_one_by_one EXCEPT ALL TABLE opp_rest) x)
+     + (SELECT count(*) FROM (TABLE opp_rest EXCEPT ALL TABLE opp_one_by_one) x) AS one_by_one_differences,
+       (SELECT count(*) FROM (TABLE opp_by_locator EXCEPT ALL TABLE opp_rest) x)
+     + (SELECT count(*) FROM (TABLE opp_rest EXCEPT ALL TABLE opp_by_locator) x) AS by_locator_differences;
 
 -- The 700-field object: SELECT * would put more than 16 KB in the URL (the edge answers 431),
 -- so REST reads are split into queries joined by Id; the rows equal a Bulk read (one job).
