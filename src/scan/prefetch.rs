@@ -305,6 +305,12 @@ fn read_bulk(
             return None;
         }
     };
+    // The scan ended (a cancel, an error, a LIMIT reached) while the job ran: nobody will read
+    // its results, so it goes at once.
+    if stopped.load(Ordering::Relaxed) {
+        job.delete(client);
+        return None;
+    }
     if source.bulk_parallelism > 1 {
         match job.result_urls(client) {
             Ok(Some(urls)) if !urls.is_empty() => {

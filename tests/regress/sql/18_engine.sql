@@ -63,7 +63,21 @@ RESET plan_cache_mode;
 \! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 6000}'
 \! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.account_by_hand" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "planning: ended within 1.5 s" || echo "planning: took $(( (e - s) / 1000000 )) ms"
 \! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.opportunity" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "execution: ended within 1.5 s" || echo "execution: took $(( (e - s) / 1000000 )) ms"
+-- pg_cancel_backend lands within a second too (planning waits on describe here).
+\! psql -X -q -c "SELECT count(*) FROM engine.account_by_hand" > "$SF_TEST_TMP/cancelled.out" 2>&1 & sleep 0.5; s=$(date +%s%N); psql -X -A -t -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT count(*) FROM engine.account_by_hand'" > /dev/null; wait; e=$(date +%s%N); sed 's/^psql:[^ ]* //' "$SF_TEST_TMP/cancelled.out"; [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "pg_cancel_backend: ended within 1.5 s" || echo "pg_cancel_backend: took $(( (e - s) / 1000000 )) ms"
+-- A Bulk scan cancelled while its job runs leaves no job behind: the job is deleted as soon as
+-- the request in flight ends.
+\! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 1500}'
+CREATE FOREIGN TABLE engine.account_bulk (id text, name text)
+  SERVER engine OPTIONS (object 'Account', bulk 'on');
+\! python3 tests/emulator_log.py reset
+SET statement_timeout = '1s';
+SELECT count(*) FROM engine.account_bulk;
+RESET statement_timeout;
+SELECT pg_sleep(8);
 \! curl -s -o /dev/null -X DELETE "$SF_EMULATOR_URL/__emulator/faults"
+\! python3 tests/real_org.py request-summary | grep -v 'jobs/query/<job> 200$'
+\! python3 tests/real_org.py jobs-left Account
 
 \set VERBOSITY terse
 DROP SCHEMA engine CASCADE;
