@@ -82,6 +82,7 @@ const SERVER_OPTIONS: &[&str] = &[
     "bulk_threshold",
     "bulk_timeout_ms",
     "bulk_parallelism",
+    "text_may_hold_nul",
 ];
 const USER_MAPPING_OPTIONS: &[&str] = &[
     "auth",
@@ -203,6 +204,7 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
         "bulk_threshold" => parse_int_in(name, value, 0, i64::MAX).map(|_| ()),
         "bulk_timeout_ms" => parse_int_in(name, value, 100, 86_400_000).map(|_| ()),
         "bulk_parallelism" => parse_int_in(name, value, 1, 25).map(|_| ()),
+        "text_may_hold_nul" => parse_bool(name, value).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -332,6 +334,8 @@ pub struct ServerOptions {
     /// Results pages of a Bulk job downloaded at once (each download is a long-running
     /// request of the org's 25, or 5 in Developer Edition).
     pub bulk_parallelism: u32,
+    /// Whether the org's text may hold NUL characters (text pushdown then takes such values).
+    pub text_may_hold_nul: bool,
 }
 
 impl ServerOptions {
@@ -377,6 +381,10 @@ impl ServerOptions {
             bulk_parallelism: match get("bulk_parallelism") {
                 Some(v) => parse_int_in("bulk_parallelism", &v, 1, 25)? as u32,
                 None => 4,
+            },
+            text_may_hold_nul: match get("text_may_hold_nul") {
+                Some(v) => parse_bool("text_may_hold_nul", &v)?,
+                None => true,
             },
         })
     }

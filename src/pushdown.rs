@@ -195,8 +195,13 @@ impl Cond {
     }
 
     /// The SOQL for this condition with the parameters' values (unknown ones render as a
-    /// superset: no restriction).
+    /// superset: no restriction), for text that may hold NUL characters.
     pub fn render(&self, params: &[Value]) -> Soql {
+        self.render_for(params, NulText::MayHold)
+    }
+
+    /// The same, saying whether the org's text may hold NUL characters.
+    pub fn render_for(&self, params: &[Value], nul: NulText) -> Soql {
         let resolve = |operand: &Operand| -> Option<Value> {
             match operand {
                 Operand::Const(v) => Some(v.clone()),
@@ -210,7 +215,7 @@ impl Cond {
                 op,
                 value,
             } => match resolve(value) {
-                Some(v) => render_compare(field, *class, *op, &v),
+                Some(v) => render_compare(field, *class, *op, &v, nul),
                 None => Soql::All,
             },
             Cond::In {
@@ -219,7 +224,7 @@ impl Cond {
                 values,
                 negated,
             } => match resolve(values) {
-                Some(Value::Array(items)) => render_in(field, *class, &items, *negated),
+                Some(Value::Array(items)) => render_in(field, *class, &items, *negated, nul),
                 Some(Value::Placeholder(n)) => Soql::Where {
                     text: format!(
                         "{field} {}IN ${}",
@@ -240,7 +245,7 @@ impl Cond {
                 pattern,
                 case_insensitive,
             } => match resolve(pattern) {
-                Some(Value::Text(p)) => render_like(field, &p, *case_insensitive),
+                Some(Value::Text(p)) => render_like(field, &p, *case_insensitive, nul),
                 Some(Value::Placeholder(n)) => Soql::Where {
                     text: format!("{field} LIKE ${}", n + 1),
                     exact: false,
@@ -252,15 +257,23 @@ impl Cond {
                 text: format!("{field} = {value}"),
                 exact: true,
             },
-            Cond::And(items) => combine(items.iter().map(|c| c.render(params)), true),
-            Cond::Or(items) => combine(items.iter().map(|c| c.render(params)), false),
+            Cond::And(items) => combine(items.iter().map(|c| c.render_for(params, nul)), true),
+            Cond::Or(items) => combine(items.iter().map(|c| c.render_for(params, nul)), false),
         }
     }
 }
 
 /// The conjunction of top-level conditions.
-pub fn render_all(conds: &[Cond], params: &[Value]) -> Soql {
-    combine(conds.iter().map(|c| c.render(params)), true)
+pub fn render_all(conds: &[Cond], params: &[Value], nul: NulText) -> Soql {
+    combine(conds.iter().map(|c| c.render_for(params, nul)), true)
+}
+
+/// Whether the org's text values may hold NUL characters, which the FDW shows without them
+/// (server option `text_may_hold_nul`): then text conditions take those values too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NulText {
+    MayHold,
+    Never,
 }
 
 fn combine(parts: impl Iterator<Item = Soql>, and: bool) -> Soql {
@@ -376,7 +389,7 @@ fn impossible_text(class: FieldClass, value: &Value) -> bool {
     }
 }
 
-fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value) -> Soql {
+fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value, nul: NulText) -> Soql {
     if *value == Value::Null {
         // `x op NULL` is never true in Postgres.
         return Soql::Nothing;
@@ -385,9 +398,9 @@ fn render_compare(field: &str, class: FieldClass, op: CmpOp, value: &Value) -> S
         // Salesforce compares text case-insensitively: `=` gives a superset; `<>`, `<`, `>`
         // could drop rows Postgres keeps, so they stay local.
         FieldClass::Text | FieldClass::Id => match op {
-            CmpOp::Eq if impossible_text(class, value) => or_holding_nul(field, class, None),
+            CmpOp::Eq if impossible_text(class, value) => or_holding_nul(field, class, None, nul),
             CmpOp::Eq => match literal(class, value) {
-                Some(lit) => or_holding_nul(field, class, Some(format!("{field} = {lit}"))),
+                Some(lit) => or_holding_nul(field, class, Some(format!("{field} = {lit}")), nul),
                 None => Soql::All,
             },
             _ => Soql::All,
@@ -491,7 +504,7 @@ fn render_datetime_compare(field: &str, op: CmpOp, micros: i64) -> Soql {
     }
 }
 
-fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> Soql {
+fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool, nul: NulText) -> Soql {
     if negated {
         // x <> ALL('{}') is true for every row, NULL x included.
         if items.is_empty() {
@@ -531,7 +544,7 @@ fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> 
     }
     if literals.is_empty() {
         return if !negated && class == FieldClass::Text {
-            or_holding_nul(field, class, None)
+            or_holding_nul(field, class, None, nul)
         } else {
             Soql::Nothing
         };
@@ -541,7 +554,7 @@ fn render_in(field: &str, class: FieldClass, items: &[Value], negated: bool) -> 
         return Soql::All;
     }
     if !negated && class == FieldClass::Text {
-        return or_holding_nul(field, class, Some(format!("{field} IN ({list})")));
+        return or_holding_nul(field, class, Some(format!("{field} IN ({list})")), nul);
     }
     let text = if negated && class == FieldClass::Bool {
         format!("{field} NOT IN ({list})")
@@ -570,14 +583,14 @@ pub fn encoded_len(text: &str) -> usize {
 
 /// Postgres LIKE pattern (backslash escapes) -> SOQL LIKE literal. Salesforce's LIKE is
 /// case-insensitive, so it is a superset of LIKE, and equal to ILIKE for ASCII patterns.
-fn render_like(field: &str, pattern: &str, case_insensitive: bool) -> Soql {
+fn render_like(field: &str, pattern: &str, case_insensitive: bool, nul: NulText) -> Soql {
     if case_insensitive && !pattern.is_ascii() {
         // Unicode case folding may differ between Postgres and Salesforce.
         return Soql::All;
     }
     if pattern.is_empty() {
         // Matches only '', which Salesforce never holds (but a value of NULs shows as '').
-        return or_holding_nul(field, FieldClass::Text, None);
+        return or_holding_nul(field, FieldClass::Text, None, nul);
     }
     let mut out = String::from("'");
     let mut chars = pattern.chars();
@@ -596,15 +609,21 @@ fn render_like(field: &str, pattern: &str, case_insensitive: bool) -> Soql {
     if out.chars().count() > MAX_STRING_LITERAL {
         return Soql::All;
     }
-    or_holding_nul(field, FieldClass::Text, Some(format!("{field} LIKE {out}")))
+    or_holding_nul(
+        field,
+        FieldClass::Text,
+        Some(format!("{field} LIKE {out}")),
+        nul,
+    )
 }
 
 /// Text conditions as a superset that also takes the values holding U+0000: the FDW shows
 /// text without NUL characters (Postgres cannot hold them, SALESFORCE.md 12.10), so a value
 /// Salesforce holds as `O'Brien\0s` is `O'Briens` here, and `= 'O''Briens'` must find it.
 /// Ids never hold NUL. `condition` None: only such values can match.
-fn or_holding_nul(field: &str, class: FieldClass, condition: Option<String>) -> Soql {
-    if class == FieldClass::Id {
+/// With `NulText::Never` (an org known to hold no NUL), the condition alone.
+fn or_holding_nul(field: &str, class: FieldClass, condition: Option<String>, nul: NulText) -> Soql {
+    if class == FieldClass::Id || nul == NulText::Never {
         return match condition {
             Some(text) => Soql::Where { text, exact: false },
             None => Soql::Nothing,
@@ -1034,6 +1053,32 @@ mod tests {
             negated: false,
         };
         assert_eq!(c.render(&[]), Soql::All);
+    }
+
+    #[test]
+    fn text_conditions_without_the_nul_superset_where_the_org_has_none() {
+        let eq = cmp("Name", FieldClass::Text, CmpOp::Eq, text("Acme"));
+        assert_eq!(
+            eq.render_for(&[], NulText::Never),
+            soql("Name = 'Acme'", false)
+        );
+        assert_eq!(
+            cmp("Name", FieldClass::Text, CmpOp::Eq, text("")).render_for(&[], NulText::Never),
+            Soql::Nothing
+        );
+        let like = Cond::Like {
+            field: "Name".into(),
+            pattern: text("Ac%"),
+            case_insensitive: false,
+        };
+        assert_eq!(
+            like.render_for(&[], NulText::Never),
+            soql("Name LIKE 'Ac%'", false)
+        );
+        assert_eq!(
+            render_all(&[eq], &[], NulText::MayHold),
+            soql(&format!("Name = 'Acme' OR {NUL}"), false)
+        );
     }
 
     #[test]

@@ -126,13 +126,17 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
         let options = report(TableOptions::from_map(&table_options, &table_name));
         let all: Vec<i16> = columns.iter().map(|c| c.attnum).collect();
         let needed = needed_attnums(baserel, &all);
-        let plan = report(ScanPlan::build(
+        let mut plan = report(ScanPlan::build(
             server_oid.to_u32(),
             &table_name,
             &options,
             &columns,
             &needed,
         ));
+        plan.text_may_hold_nul = report(ServerOptions::from_map(
+            &catalog::server(server_oid).options,
+        ))
+        .text_may_hold_nul;
         let selectivity = pg_sys::clauselist_selectivity(
             root,
             (*baserel).baserestrictinfo,

@@ -9,7 +9,7 @@ use crate::naming::default_field_for_column;
 use crate::options::TableOptions;
 use crate::pg::catalog::TableColumn;
 use crate::pg::datum::PgKind;
-use crate::pushdown::{render_all, Cond, Soql, Value};
+use crate::pushdown::{render_all, Cond, NulText, Soql, Value};
 use crate::soql::SoqlQuery;
 
 /// A column the scan fills, with the SOQL field (or relationship path) it reads.
@@ -53,6 +53,8 @@ pub struct ScanPlan {
     /// The SELECT list is too long for one REST request: REST reads are split into queries
     /// joined by Id (`scan::split`), so ORDER BY and LIMIT are not pushed.
     pub wide: bool,
+    /// The server's text_may_hold_nul: text conditions also take values holding NUL.
+    pub text_may_hold_nul: bool,
 }
 
 impl ScanPlan {
@@ -96,6 +98,7 @@ impl ScanPlan {
         let wide = crate::scan::split::is_wide(&fields, options.soql_where.as_deref());
         Ok(ScanPlan {
             wide,
+            text_may_hold_nul: true,
             server_oid,
             table_name: table_name.to_string(),
             object: options.object.clone(),
@@ -134,7 +137,12 @@ impl ScanPlan {
         if let Some(condition) = &self.soql_where {
             query.conditions.push(condition.clone());
         }
-        match render_all(&self.pushed, params) {
+        let nul = if self.text_may_hold_nul {
+            NulText::MayHold
+        } else {
+            NulText::Never
+        };
+        match render_all(&self.pushed, params, nul) {
             Soql::Nothing => return None,
             Soql::All => {}
             Soql::Where { text, .. } => query.conditions.push(text),

@@ -120,6 +120,12 @@ CREATE FOREIGN TABLE realorg.invoice_memo_bulk (id text, memo__c text)
   SERVER realorg OPTIONS (object 'Invoice__c', bulk 'on');
 SELECT count(*) FILTER (WHERE i.memo__c = e.memo) = count(*) AS bulk_too
   FROM expected_nul e JOIN realorg.invoice_memo_bulk i USING (id);
+-- So text conditions also take the values holding NUL (what Salesforce compares still has it);
+-- a server whose org is known to hold none says so, and its conditions go without that.
+EXPLAIN (COSTS OFF) SELECT id FROM realorg.invoice_memo WHERE memo__c = 'ASCII only memo';
+ALTER SERVER realorg OPTIONS (ADD text_may_hold_nul 'false');
+EXPLAIN (COSTS OFF) SELECT id FROM realorg.invoice_memo WHERE memo__c = 'ASCII only memo';
+ALTER SERVER realorg OPTIONS (DROP text_may_hold_nul);
 
 -------------------------------------------------------------------------------------------------
 -- Objects: one that needs a filter says so at IMPORT and in its error; one Bulk refuses falls
