@@ -6,19 +6,14 @@ use pgrx::prelude::*;
 
 use crate::error::SfResult;
 use crate::pg::catalog;
-use crate::remote::connection::{self, ServerRef};
+use crate::remote::connection;
 
 /// (used, max) daily API requests of a server as the current role sees them.
 fn daily_api_usage(server_oid: pgrx::pg_sys::Oid) -> SfResult<(u64, u64)> {
     let server = catalog::server(server_oid);
     // SAFETY: GetUserId only reads the backend's current user id.
     let mapping = catalog::user_mapping_or_error(unsafe { pgrx::pg_sys::GetUserId() }, server_oid)?;
-    let server_ref = ServerRef {
-        oid: server_oid.to_u32(),
-        name: &server.server_name,
-        options: &server.options,
-    };
-    connection::daily_api_usage(&server_ref, &mapping)
+    connection::daily_api_usage(&server, &mapping)
 }
 
 /// The Salesforce field a column without a `field` option reads (`stage_name` -> `StageName`

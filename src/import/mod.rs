@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use supabase_wrappers::prelude::ForeignServer;
 
 use crate::error::SfResult;
-use crate::remote::connection::{self, ServerRef};
+use crate::remote::connection;
 
 /// CREATE FOREIGN TABLE statements for IMPORT FOREIGN SCHEMA, from the org's describes,
 /// as the given user mapping sees them.
@@ -23,12 +23,7 @@ pub fn statements(
     mapping: &HashMap<String, String>,
 ) -> SfResult<Vec<String>> {
     let import_options = ddl::parse_import_options(options)?;
-    let server_ref = ServerRef {
-        oid: server.server_oid.to_u32(),
-        name: &server.server_name,
-        options: &server.options,
-    };
-    let mut client = connection::connect(&server_ref, mapping)?;
+    let mut client = connection::connect(server, mapping)?;
     let names = names.to_vec();
     let naming = import_options.naming;
     // The describes are asked on a thread of their own, so a cancel ends the wait.

@@ -5,35 +5,31 @@
 
 use std::collections::HashMap;
 
+use supabase_wrappers::prelude::ForeignServer;
+
 use crate::error::SfResult;
 use crate::options::{AuthMethod, ServerOptions};
 use crate::remote::client::SalesforceClient;
 use crate::remote::{governor, threads};
 
-/// The server as the catalog describes it.
-pub struct ServerRef<'a> {
-    pub oid: u32,
-    pub name: &'a str,
-    pub options: &'a HashMap<String, String>,
-}
-
 /// A client for `server` as the user mapping with these options.
 pub fn connect(
-    server: &ServerRef,
+    server: &ForeignServer,
     mapping: &HashMap<String, String>,
 ) -> SfResult<SalesforceClient> {
-    let options = ServerOptions::from_map(server.options)?;
+    let server_oid = server.server_oid.to_u32();
+    let options = ServerOptions::from_map(&server.options)?;
     let reserve = options.api_reserve_pct;
-    let auth = AuthMethod::from_options(server.options, mapping)?;
-    let mut client = SalesforceClient::new(options, auth)?.track_usage(server.oid);
-    if governor::check(server.oid, server.name, reserve).is_err() {
+    let auth = AuthMethod::from_options(&server.options, mapping)?;
+    let mut client = SalesforceClient::new(options, auth)?.track_usage(server_oid);
+    if governor::check(server_oid, &server.server_name, reserve).is_err() {
         client = threads::interruptible("Salesforce limits", move || {
             client.set_off_main_thread(true);
             client.limits()?;
             client.set_off_main_thread(false);
             Ok(client)
         })?;
-        governor::check(server.oid, server.name, reserve)?;
+        governor::check(server_oid, &server.server_name, reserve)?;
     }
     Ok(client)
 }
@@ -41,12 +37,12 @@ pub fn connect(
 /// (used, max) daily API requests of the server, asked from `/limits` (which also updates
 /// the governor).
 pub fn daily_api_usage(
-    server: &ServerRef,
+    server: &ForeignServer,
     mapping: &HashMap<String, String>,
 ) -> SfResult<(u64, u64)> {
-    let options = ServerOptions::from_map(server.options)?;
-    let auth = AuthMethod::from_options(server.options, mapping)?;
-    let mut client = SalesforceClient::new(options, auth)?.track_usage(server.oid);
+    let options = ServerOptions::from_map(&server.options)?;
+    let auth = AuthMethod::from_options(&server.options, mapping)?;
+    let mut client = SalesforceClient::new(options, auth)?.track_usage(server.server_oid.to_u32());
     let limits = threads::interruptible("Salesforce limits", move || {
         client.set_off_main_thread(true);
         client.limits()

@@ -8,7 +8,7 @@ use supabase_wrappers::prelude::ForeignServer;
 
 use crate::error::SfResult;
 use crate::options::{BulkMode, ServerOptions};
-use crate::remote::connection::{self, ServerRef};
+use crate::remote::connection;
 use crate::remote::records::RowShape;
 use crate::scan::plan::{PlannedColumn, ScanPlan};
 use crate::scan::rows::{fill_datums, RecordStream};
@@ -40,12 +40,7 @@ impl ScanSession {
         split: Option<SplitQueries>,
         mapping: &HashMap<String, String>,
     ) -> SfResult<()> {
-        let server = ServerRef {
-            oid: self.server.server_oid.to_u32(),
-            name: &self.server.server_name,
-            options: &self.server.options,
-        };
-        let client = connection::connect(&server, mapping)?;
+        let client = connection::connect(&self.server, mapping)?;
         let server_options = ServerOptions::from_map(&self.server.options)?;
         let bulk_timeout = std::time::Duration::from_millis(server_options.bulk_timeout_ms);
         self.columns = plan.columns.clone();
