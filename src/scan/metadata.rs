@@ -167,17 +167,8 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid) -> Arc<ObjectMeta> {
 pub fn record_count_now(server_oid: pg_sys::Oid, object: &str) -> crate::error::SfResult<u64> {
     // SAFETY: GetUserId only reads the backend's current user id.
     let user = unsafe { pg_sys::GetUserId() };
-    let mapping = catalog::user_mapping_if_any(user, server_oid).ok_or_else(|| {
-        crate::error::SfError::MissingOption {
-            option: "user mapping".into(),
-            level: "server",
-            hint: "CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (...)".into(),
-        }
-    })?;
-    let server = catalog::server(server_oid);
-    let options = ServerOptions::from_map(&server.options)?;
-    let auth = AuthMethod::from_options(&server.options, &mapping)?;
-    let mut client = SalesforceClient::new(options, auth)?;
+    let mapping = catalog::user_mapping_or_error(user, server_oid)?;
+    let mut client = client_with(server_oid, &mapping, None)?;
     let object = object.to_string();
     crate::remote::threads::interruptible("Salesforce recordCount", move || {
         client.set_off_main_thread(true);
@@ -188,12 +179,24 @@ pub fn record_count_now(server_oid: pg_sys::Oid, object: &str) -> crate::error::
 fn client_for(server_oid: pg_sys::Oid, user: pg_sys::Oid) -> Option<SalesforceClient> {
     // No user mapping only means "unknown" here.
     let mapping = catalog::user_mapping_if_any(user, server_oid)?;
+    client_with(server_oid, &mapping, Some(METADATA_TIMEOUT_MS)).ok()
+}
+
+/// A client for the server as this mapping; `plan_time_timeout_ms` caps its timeout and
+/// retries so that planning is not held up long.
+fn client_with(
+    server_oid: pg_sys::Oid,
+    mapping: &HashMap<String, String>,
+    plan_time_timeout_ms: Option<u64>,
+) -> crate::error::SfResult<SalesforceClient> {
     let server = catalog::server(server_oid);
-    let mut options = ServerOptions::from_map(&server.options).ok()?;
-    options.request_timeout_ms = options.request_timeout_ms.min(METADATA_TIMEOUT_MS);
-    options.max_retries = options.max_retries.min(3);
-    let auth = AuthMethod::from_options(&server.options, &mapping).ok()?;
-    SalesforceClient::new(options, auth).ok()
+    let mut options = ServerOptions::from_map(&server.options)?;
+    if let Some(timeout_ms) = plan_time_timeout_ms {
+        options.request_timeout_ms = options.request_timeout_ms.min(timeout_ms);
+        options.max_retries = options.max_retries.min(3);
+    }
+    let auth = AuthMethod::from_options(&server.options, mapping)?;
+    SalesforceClient::new(options, auth)
 }
 
 /// The fields of a describe, by lower-case name.
