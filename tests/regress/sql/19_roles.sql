@@ -86,10 +86,12 @@ CALL salesforce_fdw.refresh('public.roles_opp', 'bob.taken');
 RESET ROLE;
 UPDATE salesforce_fdw.snapshots SET target = 'ana.opp' WHERE target = 'bob.taken';
 
--- carol has no user mapping: the error says so, and api_usage() too.
+-- carol has no user mapping: the error says so, and api_usage() and ANALYZE too.
 SET ROLE carol;
 CALL salesforce_fdw.refresh('public.roles_opp', 'carol.opp');
 SELECT server, error FROM salesforce_fdw.api_usage() WHERE server = 'roles_sf';
+CREATE FOREIGN TABLE carol.opp_ft (id text) SERVER roles_sf OPTIONS (object 'Opportunity');
+ANALYZE carol.opp_ft;
 RESET ROLE;
 -- As a member of salesforce_fdw_admin she sees every snapshot.
 GRANT salesforce_fdw_admin TO carol;
