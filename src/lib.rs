@@ -32,6 +32,7 @@ pg_module_magic!();
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     settings::register();
+    scan::invalidation::register();
 }
 
 // CREATE EXTENSION creates the wrapper itself, as postgres_fdw does.

@@ -39,6 +39,23 @@ pub fn table_options(table_oid: pg_sys::Oid) -> (pg_sys::Oid, HashMap<String, St
     }
 }
 
+/// The role a scan of `rel` acts as, at planning and execution alike: the owner of the view it
+/// is read through, else the current user (postgres_fdw: the relation's `userid`, which the
+/// planner fills from the range table entry's checkAsUser).
+///
+/// # Safety
+/// `rel` must be a RelOptInfo of the query being planned.
+pub unsafe fn acting_user(rel: *mut pg_sys::RelOptInfo) -> pg_sys::Oid {
+    // SAFETY: the planner passes a valid RelOptInfo; GetUserId only reads the current user id.
+    unsafe {
+        if (*rel).userid != pg_sys::InvalidOid {
+            (*rel).userid
+        } else {
+            pg_sys::GetUserId()
+        }
+    }
+}
+
 pub fn server(server_oid: pg_sys::Oid) -> supabase_wrappers::prelude::ForeignServer {
     unsafe {
         let server = pg_sys::GetForeignServer(server_oid);

@@ -73,6 +73,13 @@ pub fn forget_session(key: u64) {
     }
 }
 
+/// Forgets every session of this backend (a server or user mapping changed).
+pub fn forget_all_sessions() {
+    if let Ok(mut guard) = SESSIONS.lock() {
+        *guard = None;
+    }
+}
+
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 #[derive(serde::Serialize)]

@@ -65,12 +65,11 @@ type MetaCache = HashMap<(u32, u32, String), (Instant, Arc<ObjectMeta>)>;
 
 static CACHE: Mutex<Option<MetaCache>> = Mutex::new(None);
 
-/// What is known of `object` for the current user on the server. Asked on a thread of its
-/// own, so a cancel or statement_timeout ends the wait; only complete answers are kept
-/// (for TRUSTED_FOR), so a failure is asked again next time.
-pub fn object_meta(server_oid: pg_sys::Oid, object: &str) -> Arc<ObjectMeta> {
-    // SAFETY: GetUserId only reads the backend's current user id.
-    let user = unsafe { pg_sys::GetUserId() };
+/// What is known of `object` for `user` (the role planning acts as) on the server. Asked on a
+/// thread of its own, so a cancel or statement_timeout ends the wait; only complete answers
+/// are kept (for TRUSTED_FOR, or until the server or a user mapping changes: `forget_all`),
+/// so a failure is asked again next time.
+pub fn object_meta(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> Arc<ObjectMeta> {
     let key = (
         server_oid.to_u32(),
         user.to_u32(),
@@ -93,6 +92,13 @@ pub fn object_meta(server_oid: pg_sys::Oid, object: &str) -> Arc<ObjectMeta> {
         }
     }
     meta
+}
+
+/// Forgets everything cached: a server or user mapping changed (syscache invalidation).
+pub fn forget_all() {
+    if let Ok(mut guard) = CACHE.lock() {
+        *guard = None;
+    }
 }
 
 fn fetch(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> ObjectMeta {
@@ -119,7 +125,7 @@ fn fetch(server_oid: pg_sys::Oid, user: pg_sys::Oid, object: &str) -> ObjectMeta
 ///
 /// # Safety
 /// The table must be locked (it is, during planning).
-pub unsafe fn table_meta(table_oid: pg_sys::Oid) -> Arc<ObjectMeta> {
+pub unsafe fn table_meta(table_oid: pg_sys::Oid, user: pg_sys::Oid) -> Arc<ObjectMeta> {
     let (server_oid, options) = catalog::table_options(table_oid);
     let object = options
         .get("object")
@@ -129,7 +135,7 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid) -> Arc<ObjectMeta> {
         .get("multi_currency")
         .and_then(|v| crate::options::parse_bool("multi_currency", v).ok())
     else {
-        return object_meta(server_oid, &object);
+        return object_meta(server_oid, user, &object);
     };
     // SAFETY: the caller holds the table's lock.
     let (_, columns) = unsafe { catalog::table_columns(table_oid) };

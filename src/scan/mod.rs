@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod bulk;
 pub mod deparse;
+pub mod invalidation;
 pub mod limit;
 pub mod metadata;
 pub mod plan;
@@ -133,6 +134,9 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
             &columns,
             &needed,
         ));
+        // A view's owner, when the table is read through one: execution uses the same mapping.
+        plan.check_as_user = Some((*baserel).userid.to_u32()).filter(|u| *u != 0);
+        let user = catalog::acting_user(baserel);
         plan.text_may_hold_nul = report(ServerOptions::from_map(
             &catalog::server(server_oid).options,
         ))
@@ -148,7 +152,7 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
         let object_rows = if (*baserel).tuples >= 0.0 {
             (*baserel).tuples
         } else {
-            metadata::table_meta(foreigntableid).rows()
+            metadata::table_meta(foreigntableid, user).rows()
         };
         (*baserel).rows = (object_rows * selectivity).max(1.0).round();
         (*baserel).fdw_private = plan_to_node(&plan) as *mut c_void;
@@ -181,7 +185,7 @@ unsafe extern "C-unwind" fn get_foreign_paths(
         // A second path sorted by Salesforce, when the query's order can be pushed: a little
         // dearer than the unsorted one, far cheaper than sorting locally.
         let pathkeys = (*root).query_pathkeys;
-        let refs = column_refs(foreigntableid);
+        let refs = column_refs(foreigntableid, catalog::acting_user(baserel));
         let wide = plan_from_node((*baserel).fdw_private).wide;
         let order_by = if wide {
             None
@@ -214,9 +218,9 @@ unsafe extern "C-unwind" fn get_foreign_paths(
 
 /// The table's columns as the deparser and sort pushdown see them, with what describe says of
 /// their fields.
-unsafe fn column_refs(table_oid: pg_sys::Oid) -> Vec<deparse::ColumnRef> {
+unsafe fn column_refs(table_oid: pg_sys::Oid, user: pg_sys::Oid) -> Vec<deparse::ColumnRef> {
     let (_, columns) = unsafe { catalog::table_columns(table_oid) };
-    let meta = Some(unsafe { metadata::table_meta(table_oid) });
+    let meta = Some(unsafe { metadata::table_meta(table_oid, user) });
     columns
         .iter()
         .map(|c| {
@@ -249,7 +253,8 @@ unsafe extern "C-unwind" fn get_foreign_plan(
 ) -> *mut pg_sys::ForeignScan {
     unsafe {
         let mut plan = plan_from_node((*baserel).fdw_private);
-        let refs = column_refs(foreigntableid);
+        let user = catalog::acting_user(baserel);
+        let refs = column_refs(foreigntableid, user);
         // The sorted path carries its SOQL ORDER BY items.
         let path_private = (*best_path).fdw_private;
         if !path_private.is_null() {
@@ -261,6 +266,8 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         // (and rechecked here), or kept local.
         let mut deparser = deparse::Deparser::new((*baserel).relid, &refs);
         let mut local_clauses: *mut pg_sys::List = ptr::null_mut();
+        // What Salesforce alone evaluates, for EvalPlanQual rechecks (as postgres_fdw does).
+        let mut recheck_clauses: *mut pg_sys::List = ptr::null_mut();
         for i in 0..list_len(scan_clauses) {
             let info = list_nth(scan_clauses, i) as *mut pg_sys::RestrictInfo;
             if (*info).pseudoconstant {
@@ -271,7 +278,9 @@ unsafe extern "C-unwind" fn get_foreign_plan(
                 Some(cond) => {
                     let exact = cond.plan_exact();
                     plan.pushed.push(cond);
-                    if !exact {
+                    if exact {
+                        recheck_clauses = pg_sys::lappend(recheck_clauses, clause as *mut c_void);
+                    } else {
                         local_clauses = pg_sys::lappend(local_clauses, clause as *mut c_void);
                     }
                 }
@@ -299,7 +308,7 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             plan.limit = limit::pushable_limit(root, sorted_by_us);
         }
         if bulk_wanted {
-            let meta = metadata::table_meta(foreigntableid);
+            let meta = metadata::table_meta(foreigntableid, user);
             match bulk::obstacle(&plan, &meta) {
                 None => plan.bulk = true,
                 Some(reason) => plan.bulk_note = Some(reason),
@@ -318,7 +327,7 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             fdw_exprs,
             fdw_private,
             ptr::null_mut(),
-            ptr::null_mut(),
+            recheck_clauses,
             outer_plan,
         )
     }
@@ -397,19 +406,13 @@ unsafe fn scan_plan(node: *mut pg_sys::ForeignScanState) -> ScanPlan {
     }
 }
 
-/// The role whose user mapping this scan uses: the view owner for a view, else the caller.
-unsafe fn scan_user(node: *mut pg_sys::ForeignScanState) -> pg_sys::Oid {
-    unsafe {
-        let estate = (*node).ss.ps.state;
-        let plan = (*node).ss.ps.plan as *mut pg_sys::ForeignScan;
-        let rti = (*plan).scan.scanrelid as usize;
-        let rte = pg_sys::list_nth((*estate).es_range_table, rti as c_int - 1)
-            as *mut pg_sys::RangeTblEntry;
-        if (*rte).checkAsUser != pg_sys::InvalidOid {
-            (*rte).checkAsUser
-        } else {
-            pg_sys::GetUserId()
-        }
+/// The role whose user mapping this scan uses: the view owner planning saw, else the caller
+/// (the same rule as `catalog::acting_user` at planning).
+fn scan_user(plan: &ScanPlan) -> pg_sys::Oid {
+    match plan.check_as_user {
+        Some(user) => pg_sys::Oid::from(user),
+        // SAFETY: GetUserId only reads the backend's current user id.
+        None => unsafe { pg_sys::GetUserId() },
     }
 }
 
@@ -461,7 +464,7 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             state.split = state.plan.split(&values);
             let server = catalog::server(pg_sys::Oid::from(state.plan.server_oid));
             let mapping = report(catalog::user_mapping_or_error(
-                scan_user(node),
+                scan_user(&state.plan),
                 server.server_oid,
             ));
             let mut session = report(ScanSession::new(server));

@@ -55,6 +55,8 @@ pub struct ScanPlan {
     pub wide: bool,
     /// The server's text_may_hold_nul: text conditions also take values holding NUL.
     pub text_may_hold_nul: bool,
+    /// The role the scan acts as when it is not the current user (a view's owner).
+    pub check_as_user: Option<u32>,
 }
 
 impl ScanPlan {
@@ -99,6 +101,7 @@ impl ScanPlan {
         Ok(ScanPlan {
             wide,
             text_may_hold_nul: true,
+            check_as_user: None,
             server_oid,
             table_name: table_name.to_string(),
             object: options.object.clone(),
