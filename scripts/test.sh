@@ -83,7 +83,7 @@ start_cluster "$TMP/pg" "shared_preload_libraries = 'pg_cron'" \
   "cron.database_name = 'salesforce_fdw_regress'" "cron.host = '$TMP/pg'"
 export SF_TEST_TMP="$TMP"
 # Snapshot tests change the emulator's data: they run after the tests that read it.
-schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 08_import 09_auth
+schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 06_aggregates 08_import 09_auth
           "${fixture_tests[@]}" 11_governor 14_bulk 16_real_clients 17_real_org 18_engine 12_snapshots 13_pg_cron 19_roles 15_faults
           99_soql_check)
 if [ -n "${TESTS:-}" ]; then

@@ -102,9 +102,23 @@ const TABLE_OPTIONS: &[&str] = &[
     "multi_currency",
     "estimated_rows",
 ];
-/// `sf_type`, `filterable`, `sortable` (and the table's `multi_currency`, `estimated_rows`)
-/// are what describe said at IMPORT FOREIGN SCHEMA: planning reads them instead of asking.
-const COLUMN_OPTIONS: &[&str] = &["field", "formula", "sf_type", "filterable", "sortable"];
+/// `sf_type`, `filterable`, `sortable`, `groupable`, `aggregatable`, `restricted_picklist`,
+/// `precision` (and
+/// the table's `multi_currency`, `estimated_rows`) are what describe said at IMPORT FOREIGN
+/// SCHEMA: planning reads them instead of asking. `group_exact` is the user's: the text values
+/// never differ only in case (nor hold NUL), so GROUP BY on the column may be shipped.
+const COLUMN_OPTIONS: &[&str] = &[
+    "field",
+    "formula",
+    "sf_type",
+    "filterable",
+    "sortable",
+    "groupable",
+    "aggregatable",
+    "restricted_picklist",
+    "precision",
+    "group_exact",
+];
 
 /// Options whose values must never leave the user mapping or appear in any message.
 pub const SECRET_OPTIONS: &[&str] = &[
@@ -176,9 +190,15 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
                 ))
             }
         }
-        "formula" | "filterable" | "sortable" | "multi_currency" => {
-            parse_bool(name, value).map(|_| ())
-        }
+        "formula"
+        | "filterable"
+        | "sortable"
+        | "groupable"
+        | "aggregatable"
+        | "restricted_picklist"
+        | "group_exact"
+        | "multi_currency" => parse_bool(name, value).map(|_| ()),
+        "precision" => parse_int_in(name, value, 1, 100).map(|_| ()),
         "sf_type" => {
             if is_api_name(value) {
                 Ok(())

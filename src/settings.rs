@@ -6,7 +6,18 @@ use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 /// what cron jobs want).
 pub static PROGRESS_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(0);
 
+/// Whether GROUP BY and aggregates may be computed by Salesforce (when the result is exact).
+pub static AGGREGATE_PUSHDOWN: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 pub fn register() {
+    GucRegistry::define_bool_guc(
+        c"salesforce_fdw.aggregate_pushdown",
+        c"Lets Salesforce compute GROUP BY and aggregates of a foreign table when the result is exactly Postgres's.",
+        c"Off: Postgres aggregates the rows it reads. EXPLAIN VERBOSE says why an aggregate was not shipped.",
+        &AGGREGATE_PUSHDOWN,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(
         c"salesforce_fdw.progress_interval",
         c"Seconds between progress notices of long Salesforce scans (0 = none).",

@@ -14,6 +14,9 @@ pub struct SoqlQuery {
     /// ORDER BY items, e.g. `Amount DESC NULLS LAST`.
     pub order_by: Vec<String>,
     pub limit: Option<u64>,
+    /// GROUP BY fields (an aggregate query).
+    #[serde(default)]
+    pub group_by: Vec<String>,
 }
 
 impl SoqlQuery {
@@ -24,6 +27,7 @@ impl SoqlQuery {
             conditions: Vec::new(),
             order_by: Vec::new(),
             limit: None,
+            group_by: Vec::new(),
         }
     }
 
@@ -49,6 +53,10 @@ impl SoqlQuery {
             };
             soql.push_str(" WHERE ");
             soql.push_str(&parts.join(" AND "));
+        }
+        if !self.group_by.is_empty() {
+            soql.push_str(" GROUP BY ");
+            soql.push_str(&self.group_by.join(", "));
         }
         if !self.order_by.is_empty() {
             soql.push_str(" ORDER BY ");

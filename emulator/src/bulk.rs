@@ -224,7 +224,7 @@ pub fn compile_bulk(q: &str, org: &Org) -> Result<Plan, ApiError> {
             format!("Entity '{object}' is not supported by the Bulk API."),
         ));
     }
-    if plan.count_only {
+    if plan.count_only || plan.aggregate.is_some() {
         return Err(unsupported(
             "Aggregate functions such as COUNT() are not supported in Bulk Query",
         ));

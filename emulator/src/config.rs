@@ -8,6 +8,16 @@ pub const DEMO_CLIENT_SECRET: &str = "sf-emulator-secret";
 pub const DEMO_REFRESH_TOKEN: &str = "sf-emulator-refresh";
 pub const UNINSTALLED_CLIENT_ID: &str = "sf-emulator-uninstalled-app";
 
+/// What a GROUP BY query with more than 2,000 result rows gets (SALESFORCE.md 12.15).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AggregateOverflow {
+    /// 400 MALFORMED_QUERY "Aggregate query does not support queryMore(), ...".
+    #[default]
+    Error,
+    /// The first 2,000 rows, `done: true`.
+    Truncate,
+}
+
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "sf-emulator",
@@ -99,6 +109,13 @@ pub struct Config {
     /// BillingCountryCode, ShippingStateCode, ShippingCountryCode).
     #[arg(long, default_value_t = false)]
     pub no_address_codes: bool,
+    /// GROUP BY answers of more than 2,000 rows: `error` (400) or `truncate` (first 2,000).
+    #[arg(long, value_enum, default_value_t = AggregateOverflow::Error)]
+    pub aggregate_overflow: AggregateOverflow,
+    /// Aggregate queries (and COUNT()) over more than N rows after WHERE answer 400
+    /// QUERY_TIMEOUT (0 = off).
+    #[arg(long, default_value_t = 0)]
+    pub aggregate_timeout_rows: u64,
 }
 
 impl Config {
@@ -112,6 +129,15 @@ impl Config {
             seed: self.fault_seed,
             rate_420: self.fault_420_rate,
             rate_406: self.fault_406_rate,
+            aggregate_timeout_rows: self.aggregate_timeout_rows,
+        }
+    }
+
+    /// The limits of aggregate queries given on the command line.
+    pub fn aggregate_limits(&self) -> crate::soql::aggregate::AggregateLimits {
+        crate::soql::aggregate::AggregateLimits {
+            overflow: self.aggregate_overflow,
+            timeout_rows: self.aggregate_timeout_rows,
         }
     }
 }
@@ -145,6 +171,8 @@ impl Default for Config {
             no_result_pages: false,
             no_formula_fields: false,
             no_address_codes: false,
+            aggregate_overflow: AggregateOverflow::Error,
+            aggregate_timeout_rows: 0,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct FaultSettings {
     pub rate_406: f64,
     /// Seed of the random fault sequence.
     pub seed: u64,
+    /// An aggregate query that scans more rows than this answers QUERY_TIMEOUT (0 = off).
+    pub aggregate_timeout_rows: u64,
 }
 
 impl FaultSettings {

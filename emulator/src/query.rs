@@ -3,7 +3,8 @@
 
 use crate::error::ApiError;
 use crate::ids;
-use crate::render::write_query_record;
+use crate::render::{write_aggregate_result, write_query_record};
+use crate::soql::aggregate::{self, AggregateLimits};
 use crate::soql::compile::{compile, Plan};
 use crate::soql::eval::execute;
 use crate::store::Org;
@@ -69,7 +70,7 @@ impl Cursors {
             .retain(|_, c| now.duration_since(c.last_used) < CURSOR_IDLE_TIMEOUT);
     }
 
-    /// Starts a query; returns its first page.
+    /// Starts a query; returns its first page (aggregate queries: the whole answer).
     pub fn start(
         &mut self,
         org: &Org,
@@ -77,10 +78,24 @@ impl Cursors {
         query_all: bool,
         batch: usize,
         version: &str,
+        limits: AggregateLimits,
     ) -> Result<Page, ApiError> {
         let plan = compile(soql, org)?;
+        if let Some(agg) = &plan.aggregate {
+            let rows = aggregate::run(org, &plan, agg, query_all, limits)?;
+            let mut body = Vec::with_capacity(64 + rows.len() * 96);
+            write_aggregate_result(&mut body, org, agg, &rows);
+            return Ok(Page {
+                body,
+                records: rows.len(),
+            });
+        }
         let rows = execute(org, &plan, query_all);
         if plan.count_only {
+            // A big COUNT() can time out too (SALESFORCE.md 12.15).
+            if limits.times_out(rows.len() as u64) {
+                return Err(aggregate::query_timeout());
+            }
             let body = format!(
                 "{{\"totalSize\":{},\"done\":true,\"records\":[]}}",
                 rows.len()

@@ -2,10 +2,13 @@
 //! query records with nested relationship objects, compound fields, full records and dumps.
 
 use crate::schema::{FieldType, ObjectMeta};
+use crate::soql::aggregate::AggPlan;
 use crate::soql::compile::{Leaf, RenderNode};
 use crate::soql::eval::{convert_to_user, leaf_value};
 use crate::store::{Org, RowState};
-use crate::value::{write_json_str, write_value, RecordRef, Value};
+use crate::value::{
+    decimal_to_string, write_double, write_json_str, write_value, RecordRef, Value,
+};
 
 pub fn write_attributes(out: &mut Vec<u8>, org: &Org, r: RecordRef, version: &str) {
     let name = &org.schema.objects[r.obj as usize].name;
@@ -183,4 +186,32 @@ pub fn write_dump_record(out: &mut Vec<u8>, org: &Org, r: RecordRef) {
         write_value(out, org.value(r, i), f.scale, &org.schema);
     }
     out.push(b'}');
+}
+
+/// The whole answer of an aggregate query: `AggregateResult` records (attributes carry only
+/// the type, no url) keyed by grouped field name, alias or exprN; always `done` (aggregate
+/// answers cannot page).
+pub fn write_aggregate_result(out: &mut Vec<u8>, org: &Org, agg: &AggPlan, rows: &[Box<[Value]>]) {
+    out.extend_from_slice(
+        format!("{{\"totalSize\":{},\"done\":true,\"records\":[", rows.len()).as_bytes(),
+    );
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"attributes\":{\"type\":\"AggregateResult\"}");
+        for c in &agg.columns {
+            write_key(out, &c.key);
+            match (c.double, agg.value(row, c.slot)) {
+                // AVG is a double: its exact quotient, rounded to the nearest one.
+                (true, Value::Dec(m, s)) => write_double(
+                    out,
+                    decimal_to_string(*m, *s as u32).parse().unwrap_or(f64::NAN),
+                ),
+                (_, v) => write_value(out, v, c.scale, &org.schema),
+            }
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
 }

@@ -141,6 +141,37 @@ fn write_exponent(out: &mut Vec<u8>, int: u64, frac: u64, scale: usize) {
     out.extend_from_slice((int_digits.len() - 1).to_string().as_bytes());
 }
 
+/// Writes a double as Java's `Double.toString` does: shortest round-trip digits, at least
+/// one fractional digit, `d.dddE<n>` below 10^-3 and from 10^7 up (`1.0E7`, `2.5E-4`).
+/// Used for AVG(), whose value Salesforce computes as a double.
+pub fn write_double(out: &mut Vec<u8>, x: f64) {
+    if !x.is_finite() {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    if x == 0.0 {
+        out.extend_from_slice(b"0.0");
+        return;
+    }
+    let a = x.abs();
+    if (1e-3..1e7).contains(&a) {
+        let s = format!("{x}");
+        out.extend_from_slice(s.as_bytes());
+        if !s.contains('.') {
+            out.extend_from_slice(b".0");
+        }
+        return;
+    }
+    let s = format!("{x:e}");
+    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    out.extend_from_slice(mantissa.as_bytes());
+    if !mantissa.contains('.') {
+        out.extend_from_slice(b".0");
+    }
+    out.push(b'E');
+    out.extend_from_slice(exp.as_bytes());
+}
+
 fn itoa_buf(v: u64) -> String {
     v.to_string()
 }
@@ -245,6 +276,24 @@ mod tests {
         assert_eq!(dec(7_500_000_000, 2), "7.5E7");
         assert_eq!(dec(123_456_789_012_345, 0), "1.23456789012345E14");
         assert_eq!(dec(23_763_100, 5), "237.631");
+    }
+
+    #[test]
+    fn doubles_use_java_form() {
+        let d = |x: f64| {
+            let mut v = Vec::new();
+            write_double(&mut v, x);
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(d(300.0), "300.0");
+        assert_eq!(d(12345.675), "12345.675");
+        assert_eq!(d(1.0 / 3.0), "0.3333333333333333");
+        assert_eq!(d(9_999_999.5), "9999999.5");
+        assert_eq!(d(10_000_000.0), "1.0E7");
+        assert_eq!(d(-12_345_678.9), "-1.23456789E7");
+        assert_eq!(d(0.001), "0.001");
+        assert_eq!(d(0.00025), "2.5E-4");
+        assert_eq!(d(0.0), "0.0");
     }
 
     #[test]

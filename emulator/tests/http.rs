@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 use sf_emulator::config::Config;
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
@@ -939,6 +940,8 @@ fn bulk_query_rejections_abort_and_snapshot() {
     );
     for q in [
         "SELECT COUNT() FROM Account",
+        "SELECT Industry, SUM(AnnualRevenue) FROM Account GROUP BY Industry",
+        "SELECT MAX(CreatedDate) FROM Account",
         "SELECT Id FROM Account LIMIT 5 OFFSET 5",
         "SELECT Id, TYPEOF What WHEN Account THEN Name END FROM Task",
         "SELECT Id, (SELECT Id FROM Contacts) FROM Account",
@@ -2401,4 +2404,434 @@ fn result_pages_list_every_page_five_at_a_time() {
         &[],
     );
     assert_eq!(old.status, 404);
+}
+
+// ---------------------------------------------------------------------------------------
+// Aggregate queries (SALESFORCE.md 2.4, 12.1, 12.15). Expected values are computed from the
+// records the equivalent non-aggregate query returns.
+
+type Row = serde_json::Map<String, Value>;
+
+impl Server {
+    /// Creates a record through `POST /sobjects/{object}`; returns its id.
+    fn create(&self, token: &str, object: &str, body: &Value) -> String {
+        let auth = format!("Bearer {token}");
+        let r = self.call(
+            "POST",
+            &format!("/services/data/v62.0/sobjects/{object}"),
+            &[
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            &body.to_string(),
+        );
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        r.json()["id"].as_str().unwrap().to_string()
+    }
+
+    /// The records of an aggregate answer, once its shape is checked (done, no
+    /// nextRecordsUrl, totalSize = records, attributes `{"type":"AggregateResult"}` only);
+    /// attributes removed, keys in response order.
+    fn aggregate(&self, token: &str, soql: &str) -> Vec<Row> {
+        let r = self.query(token, "query", soql, &[]);
+        assert_eq!(
+            r.status,
+            200,
+            "{soql}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let body = r.json();
+        let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["totalSize", "done", "records"], "{soql}");
+        assert_eq!(body["done"], true);
+        let recs = body["records"].as_array().unwrap();
+        assert_eq!(body["totalSize"], recs.len(), "{soql}");
+        recs.iter()
+            .map(|rec| {
+                let mut rec = rec.as_object().unwrap().clone();
+                let attributes = rec.shift_remove("attributes");
+                assert_eq!(
+                    attributes,
+                    Some(serde_json::json!({"type": "AggregateResult"}))
+                );
+                rec
+            })
+            .collect()
+    }
+
+    /// (status, errorCode, message) of a refused query; the body is Salesforce's error array.
+    fn query_error(&self, token: &str, soql: &str) -> (u16, String, String) {
+        let r = self.query(token, "query", soql, &[]);
+        let body = r.json();
+        let e = body.as_array().filter(|a| a.len() == 1).map(|a| &a[0]);
+        let e = e.unwrap_or_else(|| panic!("{soql}: {body}"));
+        let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+        (r.status, s("errorCode"), s("message"))
+    }
+}
+
+fn json_rows(rows: &[Row]) -> Value {
+    rows.iter().cloned().map(Value::Object).collect()
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Records counted by a key (null included, keys as JSON text), as `COUNT(Id) ... GROUP BY`.
+fn count_by(recs: &[Value], key: impl Fn(&Value) -> Value) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for r in recs {
+        *m.entry(key(r).to_string()).or_insert(0) += 1;
+    }
+    m
+}
+
+#[derive(Default)]
+struct Stats {
+    count: u64,
+    amounts: Vec<f64>,
+    usd: Vec<f64>,
+    max_close: String,
+}
+
+#[test]
+fn aggregate_queries_match_record_arithmetic() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let recs = records(&s.query(
+        &t,
+        "query",
+        "SELECT StageName, Amount, convertCurrency(Amount) usd, CloseDate, Type, Account.Industry FROM Opportunity",
+        &[],
+    ));
+    assert_eq!(recs.len(), 1000);
+    let mut stages: BTreeMap<String, Stats> = BTreeMap::new();
+    for r in &recs {
+        let st = stages
+            .entry(r["StageName"].as_str().unwrap().to_string())
+            .or_default();
+        st.count += 1;
+        if !r["Amount"].is_null() {
+            st.amounts.push(num(&r["Amount"]));
+            st.usd.push(num(&r["usd"]));
+        }
+        st.max_close = st
+            .max_close
+            .clone()
+            .max(r["CloseDate"].as_str().unwrap().into());
+    }
+    let sum = |v: &[f64]| v.iter().sum::<f64>();
+    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let n_amounts: usize = stages.values().map(|s| s.amounts.len()).sum();
+
+    // COUNT() alone: totalSize, no records.
+    let c = s.query(
+        &t,
+        "query",
+        "select count() from Opportunity where Amount != null",
+        &[],
+    );
+    assert_eq!(
+        c.json(),
+        serde_json::json!({"totalSize": n_amounts, "done": true, "records": []})
+    );
+
+    // GROUP BY a picklist; keys in SELECT order, expr numbering skips aliased aggregates;
+    // currency aggregates in the corporate currency (like convertCurrency per record).
+    let q = "SELECT StageName, COUNT(Id), COUNT(Amount), SUM(Amount) total, AVG(Amount), MIN(Amount), MAX(Amount), MAX(CloseDate) FROM Opportunity GROUP BY StageName";
+    let rows = s.aggregate(&t, q);
+    assert_eq!(rows.len(), stages.len());
+    let mut raw_differs = false;
+    for row in &rows {
+        let keys: Vec<&str> = row.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "StageName",
+                "expr0",
+                "expr1",
+                "total",
+                "expr2",
+                "expr3",
+                "expr4",
+                "expr5"
+            ]
+        );
+        let st = &stages[row["StageName"].as_str().unwrap()];
+        assert_eq!(row["expr0"], st.count);
+        assert_eq!(row["expr1"], st.usd.len());
+        assert!(close(num(&row["total"]), sum(&st.usd)), "{row:?}");
+        assert!(close(
+            num(&row["expr2"]),
+            sum(&st.usd) / st.usd.len() as f64
+        ));
+        assert_eq!(
+            (num(&row["expr3"]), num(&row["expr4"])),
+            (min(&st.usd), max(&st.usd))
+        );
+        assert_eq!(row["expr5"], st.max_close.as_str());
+        raw_differs |= !close(sum(&st.amounts), sum(&st.usd));
+    }
+    assert!(
+        raw_differs,
+        "JPY amounts must make raw and converted sums differ"
+    );
+    // Big sums in Java's exponent form, like stored numbers.
+    let body = s.query(&t, "query", q, &[]).body;
+    for text in raw_numbers(&body, "total") {
+        assert_eq!(
+            text.contains('E'),
+            text.parse::<f64>().unwrap() >= 1e7,
+            "{text}"
+        );
+    }
+
+    // Without GROUP BY: one row of raw sums; MIN/MAX of a picklist follow describe order.
+    let d = s
+        .get(
+            &t,
+            "/services/data/v62.0/sobjects/Opportunity/describe",
+            &[],
+        )
+        .json();
+    let order: Vec<String> = d["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "StageName")
+        .unwrap()["picklistValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_str().unwrap().to_string())
+        .filter(|v| stages.contains_key(v))
+        .collect();
+    let all: Vec<f64> = stages.values().flat_map(|s| s.amounts.clone()).collect();
+    let q = "SELECT COUNT(Id), SUM(Amount), AVG(Amount), MIN(Amount), MAX(Amount), MIN(StageName), MAX(StageName) FROM Opportunity";
+    let row = &s.aggregate(&t, q)[0];
+    assert_eq!(row["expr0"], 1000);
+    assert!(close(num(&row["expr1"]), sum(&all)));
+    assert!(close(num(&row["expr2"]), sum(&all) / all.len() as f64));
+    assert_eq!(
+        (num(&row["expr3"]), num(&row["expr4"])),
+        (min(&all), max(&all))
+    );
+    let (first, last) = (&order[0], &order[order.len() - 1]);
+    assert_eq!(
+        (&row["expr5"], &row["expr6"]),
+        (&first.as_str().into(), &last.as_str().into())
+    );
+    assert_ne!(
+        row["expr5"],
+        *stages.keys().next().unwrap(),
+        "alphabetical order must differ"
+    );
+    let sum_text = &raw_numbers(&s.query(&t, "query", q, &[]).body, "expr1")[0];
+    assert!(sum_text.contains('E'), "{sum_text}");
+
+    // Null groups and relationship paths (keyed by the last segment), counted from records.
+    let counts = |q: &str, key: &str| -> BTreeMap<String, u64> {
+        let rows = s.aggregate(&t, q);
+        rows.iter()
+            .map(|r| (r[key].to_string(), r["expr0"].as_u64().unwrap()))
+            .collect()
+    };
+    for (q, key, pointer) in [
+        (
+            "SELECT Type, COUNT(Id) FROM Opportunity GROUP BY Type",
+            "Type",
+            "/Type",
+        ),
+        (
+            "SELECT Account.Industry, COUNT(Id) FROM Opportunity GROUP BY Account.Industry",
+            "Industry",
+            "/Account/Industry",
+        ),
+    ] {
+        let want = count_by(&recs, |r| {
+            r.pointer(pointer).cloned().unwrap_or(Value::Null)
+        });
+        let got = counts(q, key);
+        assert_eq!(got, want, "{q}");
+        assert!(got.contains_key("null"), "{q}: a null group");
+    }
+
+    // HAVING; ORDER BY an aggregate with LIMIT; empty input with and without GROUP BY.
+    let by_stage = count_by(&recs, |r| r["StageName"].clone());
+    let mut sizes: Vec<u64> = by_stage.values().copied().collect();
+    sizes.sort();
+    let median = sizes[sizes.len() / 2];
+    let having = format!(
+        "SELECT StageName, COUNT(Id) FROM Opportunity GROUP BY StageName HAVING COUNT(Id) > {median}"
+    );
+    let mut want = by_stage.clone();
+    want.retain(|_, n| *n > median);
+    assert!(!want.is_empty() && want.len() < by_stage.len());
+    assert_eq!(counts(&having, "StageName"), want);
+    let mut top: Vec<(f64, &str)> = stages
+        .iter()
+        .map(|(k, s)| (sum(&s.usd), k.as_str()))
+        .collect();
+    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let ordered = "SELECT StageName, SUM(Amount) s FROM Opportunity GROUP BY StageName ORDER BY SUM(Amount) DESC LIMIT 3";
+    let got: Vec<Value> = s
+        .aggregate(&t, ordered)
+        .iter()
+        .map(|r| r["StageName"].clone())
+        .collect();
+    assert_eq!(got, top[..3].iter().map(|x| x.1).collect::<Vec<_>>());
+    let log = s.call("GET", "/__emulator/requests", &[], "").json();
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["soql"].as_str(), last["records"].as_u64()),
+        (Some(ordered), Some(3))
+    );
+    for (q, want) in [
+        (
+            "SELECT COUNT(Id), SUM(Amount), MIN(CloseDate) FROM Opportunity WHERE Name = 'nope'",
+            serde_json::json!([{"expr0": 0, "expr1": null, "expr2": null}]),
+        ),
+        (
+            "SELECT StageName, COUNT(Id) FROM Opportunity WHERE Name = 'nope' GROUP BY StageName",
+            serde_json::json!([]),
+        ),
+    ] {
+        assert_eq!(json_rows(&s.aggregate(&t, q)), want, "{q}");
+    }
+
+    // Refusals of real orgs: 400 with Salesforce's error array.
+    for (q, code, fragment) in [
+        (
+            "SELECT Amount, COUNT(Id) FROM Opportunity GROUP BY Amount",
+            "MALFORMED_QUERY",
+            "field 'Amount' can not be grouped in a query call",
+        ),
+        (
+            "SELECT COUNT(Id) FROM Opportunity GROUP BY Description",
+            "MALFORMED_QUERY",
+            "field 'Description' can not be grouped",
+        ),
+        (
+            "SELECT Account_Name__c FROM Invoice__c GROUP BY Account_Name__c",
+            "MALFORMED_QUERY",
+            "can not be grouped",
+        ),
+        (
+            "SELECT SUM(Name) FROM Opportunity",
+            "INVALID_FIELD",
+            "field Name does not support aggregate operator SUM",
+        ),
+        (
+            "SELECT MAX(IsWon) FROM Opportunity",
+            "INVALID_FIELD",
+            "aggregate operator MAX",
+        ),
+        (
+            "SELECT Name, COUNT(Id) FROM Opportunity",
+            "MALFORMED_QUERY",
+            "Field must be grouped or aggregated: Name",
+        ),
+        (
+            "SELECT MAX(CreatedDate) FROM Account LIMIT 1",
+            "MALFORMED_QUERY",
+            "without GROUP BY can not use LIMIT",
+        ),
+        (
+            "SELECT StageName, COUNT() FROM Opportunity GROUP BY StageName",
+            "MALFORMED_QUERY",
+            "COUNT() can not be used with GROUP BY",
+        ),
+    ] {
+        let (status, c, m) = s.query_error(&t, q);
+        assert_eq!((status, c.as_str()), (400, code), "{q}: {m}");
+        assert!(
+            m.starts_with(&format!("\n{q}\n")) && m.contains(fragment),
+            "{q}: {m}"
+        );
+    }
+
+    // Text groups are case-insensitive, keyed by the first value met; COUNT_DISTINCT too.
+    // A picklist value outside the describe list sorts after the listed ones.
+    for memo in ["Agg Case Test", "AGG CASE TEST", "agg case test"] {
+        s.create(&t, "Invoice__c", &serde_json::json!({"Memo__c": memo}));
+    }
+    assert_eq!(
+        json_rows(&s.aggregate(&t, "SELECT Memo__c, COUNT(Id), COUNT_DISTINCT(Memo__c) FROM Invoice__c WHERE Memo__c LIKE 'agg case%' GROUP BY Memo__c")),
+        serde_json::json!([{"Memo__c": "Agg Case Test", "expr0": 3, "expr1": 1}])
+    );
+    s.create(
+        &t,
+        "Opportunity",
+        &serde_json::json!({"Name": "Agg Stage", "StageName": "Aardvark", "CloseDate": "2025-01-01"}),
+    );
+    let row = &s.aggregate(&t, "SELECT MIN(StageName), MAX(StageName) FROM Opportunity")[0];
+    assert_eq!(
+        (&row["expr0"], &row["expr1"]),
+        (&first.as_str().into(), &"Aardvark".into())
+    );
+}
+
+#[test]
+fn aggregate_row_limit_truncation_and_timeout() {
+    let q = "SELECT Id, COUNT(Name) FROM Opportunity GROUP BY Id";
+    // 2,500 opportunities: a GROUP BY Id answer of 2,500 rows cannot be sent in one batch.
+    let s = spawn(Config {
+        scale: 2.5,
+        ..Config::default()
+    });
+    let t = s.token();
+    let e = s.query(&t, "query", q, &[]);
+    assert_eq!(e.status, 400);
+    assert_eq!(
+        e.json(),
+        serde_json::json!([{"message": "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch", "errorCode": "MALFORMED_QUERY"}])
+    );
+    assert_eq!(s.aggregate(&t, &format!("{q} LIMIT 2000")).len(), 2000);
+    assert_eq!(
+        s.query_error(&t, &format!("{q} LIMIT 2001")).1,
+        "MALFORMED_QUERY"
+    );
+    // --aggregate-overflow truncate: the first 2,000 rows, still done.
+    let s = spawn(Config {
+        scale: 2.5,
+        aggregate_overflow: sf_emulator::config::AggregateOverflow::Truncate,
+        ..Config::default()
+    });
+    let t = s.token();
+    let rows = s.aggregate(&t, q);
+    assert_eq!(rows.len(), 2000);
+    assert!(rows.iter().all(|r| r["expr0"] == 1));
+    // --aggregate-timeout-rows: aggregates (and COUNT()) over more rows time out.
+    let s = spawn(Config {
+        aggregate_timeout_rows: 500,
+        ..Config::default()
+    });
+    let t = s.token();
+    for q in [
+        "SELECT COUNT(Id) FROM Opportunity",
+        "SELECT COUNT() FROM Opportunity",
+        "SELECT StageName, SUM(Amount) FROM Opportunity GROUP BY StageName",
+    ] {
+        assert_eq!(
+            s.query_error(&t, q),
+            (
+                400,
+                "QUERY_TIMEOUT".into(),
+                "Your query request was running for too long.".into()
+            ),
+            "{q}"
+        );
+    }
+    let few = "SELECT StageName, COUNT(Id) FROM Opportunity WHERE StageName = 'Closed Won' GROUP BY StageName";
+    assert_eq!(s.aggregate(&t, few).len(), 1);
+    assert_eq!(
+        records(&s.query(&t, "query", "SELECT Id FROM Opportunity", &[])).len(),
+        1000
+    );
 }

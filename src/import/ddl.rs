@@ -360,6 +360,11 @@ pub struct Described {
     pub sf_type: String,
     pub filterable: bool,
     pub sortable: bool,
+    pub groupable: bool,
+    pub aggregatable: bool,
+    pub restricted_picklist: bool,
+    /// Digits of a number field, when describe gives them.
+    pub precision: Option<u64>,
 }
 
 /// The Postgres column type for one describe field entry, or None when IMPORT leaves the field
@@ -434,6 +439,13 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
                 sf_type: field_type.to_ascii_lowercase(),
                 filterable: flag(field, "filterable"),
                 sortable: flag(field, "sortable"),
+                groupable: flag(field, "groupable"),
+                aggregatable: flag(field, "aggregatable"),
+                restricted_picklist: flag(field, "restrictedPicklist"),
+                precision: field
+                    .get("precision")
+                    .and_then(Value::as_u64)
+                    .filter(|p| *p > 0),
             }),
         });
         if options.converted_currency && multi_currency && field_type == "currency" {
@@ -627,6 +639,18 @@ pub fn foreign_table_sql_named(
                 if !d.sortable {
                     extra.push_str(", sortable 'false'");
                 }
+                if !d.groupable {
+                    extra.push_str(", groupable 'false'");
+                }
+                if !d.aggregatable {
+                    extra.push_str(", aggregatable 'false'");
+                }
+                if d.restricted_picklist {
+                    extra.push_str(", restricted_picklist 'true'");
+                }
+                if let Some(precision) = d.precision {
+                    extra.push_str(&format!(", precision '{precision}'"));
+                }
             }
             format!(
                 "  {} {} OPTIONS (field {}{extra})",
@@ -687,7 +711,7 @@ mod tests {
     }
 
     /// A statement without what describe said for planning (`sf_type`, `filterable`,
-    /// `sortable`, `multi_currency`): the tests of names and types read it more easily.
+    /// `sortable`, `groupable`, ..., `multi_currency`): the tests of names and types read it more easily.
     fn plain(sql: String) -> String {
         let mut out = String::with_capacity(sql.len());
         let mut rest = sql.as_str();
@@ -695,6 +719,10 @@ mod tests {
             ", sf_type '",
             ", filterable '",
             ", sortable '",
+            ", groupable '",
+            ", aggregatable '",
+            ", restricted_picklist '",
+            ", precision '",
             ", multi_currency '",
         ]
         .iter()
@@ -1097,7 +1125,7 @@ mod tests {
             foreign_table_sql_named(&describe, "invoice__c", "sf", &options, Some(7)).unwrap();
         assert!(
             sql.contains(
-                "\"account_name__c\" text OPTIONS (field 'Account_Name__c', formula 'true', sf_type 'string', filterable 'false', sortable 'false')"
+                "\"account_name__c\" text OPTIONS (field 'Account_Name__c', formula 'true', sf_type 'string', filterable 'false', sortable 'false', groupable 'false', aggregatable 'false')"
             ),
             "{sql}"
         );

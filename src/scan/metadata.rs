@@ -28,6 +28,13 @@ pub struct FieldInfo {
     pub sf_type: String,
     pub filterable: bool,
     pub sortable: bool,
+    pub groupable: bool,
+    pub aggregatable: bool,
+    pub restricted_picklist: bool,
+    /// A formula field (describe's `calculated`).
+    pub formula: bool,
+    /// Digits of a number field (describe's `precision`).
+    pub precision: Option<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -139,12 +146,13 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid, user: pg_sys::Oid) -> Arc<Objec
     };
     // SAFETY: the caller holds the table's lock.
     let (_, columns) = unsafe { catalog::table_columns(table_oid) };
-    let flag = |column: &crate::pg::catalog::TableColumn, name: &str| {
+    // IMPORT writes a flag only when it differs from the default.
+    let flag = |column: &crate::pg::catalog::TableColumn, name: &str, default: bool| {
         column
             .options
             .get(name)
             .and_then(|v| crate::options::parse_bool(name, v).ok())
-            .unwrap_or(true)
+            .unwrap_or(default)
     };
     let fields = columns
         .iter()
@@ -154,8 +162,13 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid, user: pg_sys::Oid) -> Arc<Objec
                 crate::scan::plan::field_of(column).to_ascii_lowercase(),
                 FieldInfo {
                     sf_type,
-                    filterable: flag(column, "filterable"),
-                    sortable: flag(column, "sortable"),
+                    filterable: flag(column, "filterable", true),
+                    sortable: flag(column, "sortable", true),
+                    groupable: flag(column, "groupable", true),
+                    aggregatable: flag(column, "aggregatable", true),
+                    restricted_picklist: flag(column, "restricted_picklist", false),
+                    formula: flag(column, "formula", false),
+                    precision: column.options.get("precision").and_then(|p| p.parse().ok()),
                 },
             ))
         })
@@ -220,6 +233,11 @@ pub fn fields_of(describe: &Value) -> HashMap<String, FieldInfo> {
                             sf_type: f["type"].as_str().unwrap_or("").to_ascii_lowercase(),
                             filterable: f["filterable"].as_bool().unwrap_or(false),
                             sortable: f["sortable"].as_bool().unwrap_or(false),
+                            groupable: f["groupable"].as_bool().unwrap_or(false),
+                            aggregatable: f["aggregatable"].as_bool().unwrap_or(false),
+                            restricted_picklist: f["restrictedPicklist"].as_bool().unwrap_or(false),
+                            formula: f["calculated"].as_bool().unwrap_or(false),
+                            precision: f["precision"].as_u64().filter(|p| *p > 0).map(|p| p as u32),
                         },
                     ))
                 })

@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod bulk;
 pub mod deparse;
+pub mod grouped_rows;
 pub mod invalidation;
 pub mod limit;
 pub mod metadata;
@@ -17,6 +18,7 @@ pub mod rows;
 pub mod session;
 pub mod sort;
 pub mod split;
+pub mod upper;
 
 use std::ffi::{c_void, CStr, CString};
 use std::os::raw::c_int;
@@ -49,8 +51,8 @@ pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust
     routine.EndForeignScan = Some(end_foreign_scan);
     routine.ExplainForeignScan = Some(explain_foreign_scan);
     routine.AnalyzeForeignTable = Some(analyze::analyze_foreign_table);
-    // The framework's aggregate pushdown ignores WHERE clauses it cannot translate: off.
-    routine.GetForeignUpperPaths = None;
+    // Ours, not the framework's (which ignores WHERE clauses it cannot translate).
+    routine.GetForeignUpperPaths = Some(upper::get_foreign_upper_paths);
     // Read-only: Postgres then refuses INSERT/UPDATE/DELETE on our tables by itself.
     routine.AddForeignUpdateTargets = None;
     routine.PlanForeignModify = None;
@@ -252,6 +254,9 @@ unsafe extern "C-unwind" fn get_foreign_plan(
     outer_plan: *mut pg_sys::Plan,
 ) -> *mut pg_sys::ForeignScan {
     unsafe {
+        if (*baserel).reloptkind == pg_sys::RelOptKind::RELOPT_UPPER_REL {
+            return upper::plan(best_path, tlist, outer_plan);
+        }
         let mut plan = plan_from_node((*baserel).fdw_private);
         let user = catalog::acting_user(baserel);
         let refs = column_refs(foreigntableid, user);
@@ -356,6 +361,9 @@ struct ExecState {
     soql: Option<String>,
     /// Its split into several REST queries, when it is too wide for one request.
     split: Option<split::SplitQueries>,
+    /// An aggregate Postgres computes after all, and why (EXPLAIN ANALYZE).
+    fallback: Option<grouped_rows::Fallback>,
+    fallback_reason: Option<String>,
 }
 
 /// Evaluates the runtime parameters in the per-row context (their values are copied out).
@@ -446,6 +454,8 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             params,
             soql: None,
             split: None,
+            fallback: None,
+            fallback_reason: None,
         }));
         // Registered before any network call, so the state is freed even if that call fails.
         let callback = pg_sys::MemoryContextAllocZero(
@@ -491,6 +501,12 @@ unsafe extern "C-unwind" fn iterate_foreign_scan(
         let Some(state) = exec_state(node) else {
             return slot;
         };
+        if state.plan.aggregate.is_some() {
+            if next_grouped_row(node, state, slot) {
+                pg_sys::ExecStoreVirtualTuple(slot);
+            }
+            return slot;
+        }
         let Some(session) = state.session.as_mut() else {
             return slot;
         };
@@ -510,12 +526,97 @@ unsafe extern "C-unwind" fn iterate_foreign_scan(
     }
 }
 
+/// The next row of a shipped aggregate into the slot's arrays: from Salesforce's answer, or
+/// from the fallback once that answer cannot be used.
+unsafe fn next_grouped_row(
+    node: *mut pg_sys::ForeignScanState,
+    state: &mut ExecState,
+    slot: *mut pg_sys::TupleTableSlot,
+) -> bool {
+    unsafe {
+        pg_sys::MemoryContextReset(state.row_context);
+        if let Some(fallback) = state.fallback.as_mut() {
+            return fallback.fill_next(slot);
+        }
+        let Some(aggregate) = state.plan.aggregate.as_ref() else {
+            return false;
+        };
+        let Some(session) = state.session.as_mut() else {
+            return false;
+        };
+        let grouped = !aggregate.group_by.is_empty();
+        let natts = (*(*slot).tts_tupleDescriptor).natts as usize;
+        let values = std::slice::from_raw_parts_mut((*slot).tts_values, natts);
+        let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, natts);
+        nulls.fill(true);
+        let reason =
+            PgMemoryContexts::For(state.row_context).switch_to(|_| match session.next_record() {
+                Ok(Some((page, record))) => {
+                    if record == 0 {
+                        if let Some(reason) =
+                            grouped_rows::unusable_answer(page, &aggregate.outputs, grouped)
+                        {
+                            return Some(reason);
+                        }
+                    }
+                    report(grouped_rows::fill_row(
+                        page,
+                        record,
+                        &aggregate.outputs,
+                        values,
+                        nulls,
+                    ));
+                    None
+                }
+                Ok(None) => Some(String::new()),
+                Err(error) => match grouped_rows::fallback_reason(&error) {
+                    Some(reason) => {
+                        pgrx::notice!(
+                            "salesforce_fdw: {reason}; aggregating the rows here instead"
+                        );
+                        Some(reason.to_string())
+                    }
+                    None => report(Err(error)),
+                },
+            });
+        match reason {
+            None => true,
+            Some(reason) if reason.is_empty() => false,
+            Some(reason) => {
+                if let Some(mut session) = state.session.take() {
+                    session.finish();
+                }
+                let query_context = (*(*node).ss.ps.state).es_query_cxt;
+                let mut fallback =
+                    grouped_rows::Fallback::open(&aggregate.fallback_sql, query_context);
+                state.fallback_reason = Some(reason);
+                let found = fallback.fill_next(slot);
+                state.fallback = Some(fallback);
+                found
+            }
+        }
+    }
+}
+
 #[pg_guard]
 unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanState) {
     unsafe {
         let Some(state) = exec_state(node) else {
             return;
         };
+        // An aggregate Postgres computes itself is computed again; Salesforce could not
+        // answer it the first time.
+        if let Some(mut fallback) = state.fallback.take() {
+            fallback.close();
+            let query_context = (*(*node).ss.ps.state).es_query_cxt;
+            if let Some(aggregate) = &state.plan.aggregate {
+                state.fallback = Some(grouped_rows::Fallback::open(
+                    &aggregate.fallback_sql,
+                    query_context,
+                ));
+            }
+            return;
+        }
         // Parameters from an outer nested loop may have changed.
         let values = evaluate_params(node, state);
         state.soql = state.plan.soql(&values);
@@ -535,6 +636,9 @@ unsafe extern "C-unwind" fn end_foreign_scan(node: *mut pg_sys::ForeignScanState
             if let Some(mut session) = state.session.take() {
                 session.finish();
             }
+            if let Some(fallback) = state.fallback.as_mut() {
+                fallback.close();
+            }
         }
     }
 }
@@ -545,12 +649,13 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
     es: *mut pg_sys::ExplainState,
 ) {
     unsafe {
-        let (plan, executed_soql) = match exec_state(node) {
+        let (plan, executed_soql, fallback_reason) = match exec_state(node) {
             Some(state) => (
                 state.plan.clone(),
-                state.session.as_ref().map(|_| state.soql.clone()),
+                (state.session.is_some() || state.fallback.is_some()).then(|| state.soql.clone()),
+                state.fallback_reason.clone(),
             ),
-            None => (scan_plan(node), None),
+            None => (scan_plan(node), None, None),
         };
         let soql = match executed_soql {
             Some(soql) => soql,
@@ -584,5 +689,12 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
             soql.as_deref()
                 .unwrap_or("(none: no row can match, nothing is sent)"),
         );
+        if let Some(reason) = fallback_reason {
+            property(c"Aggregates", &format!("computed here: {reason}"));
+        } else if (*es).verbose {
+            if let Some(note) = &plan.aggregate_note {
+                property(c"Aggregates", &format!("computed here: {note}"));
+            }
+        }
     }
 }

@@ -57,6 +57,31 @@ pub struct ScanPlan {
     pub text_may_hold_nul: bool,
     /// The role the scan acts as when it is not the current user (a view's owner).
     pub check_as_user: Option<u32>,
+    /// A GROUP BY / aggregate query computed by Salesforce (`scan::upper`) instead of rows.
+    pub aggregate: Option<AggregateQuery>,
+    /// Why Postgres aggregates the rows of this scan itself, for EXPLAIN VERBOSE.
+    pub aggregate_note: Option<String>,
+}
+
+/// An aggregate query: its SELECT list and GROUP BY, how each output column (the scan tuple,
+/// in `fdw_scan_tlist` order) is made from the answer, and the same aggregate as SQL, which
+/// Postgres runs over the foreign table when Salesforce cannot answer (too many groups,
+/// QUERY_TIMEOUT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregateQuery {
+    pub select: crate::aggregate::AggregateSelect,
+    pub group_by: Vec<String>,
+    pub outputs: Vec<AggregateOutput>,
+    pub fallback_sql: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregateOutput {
+    pub value: crate::aggregate::Output,
+    /// What the output column is called in errors (`count(*)`, `stage_name`).
+    pub name: String,
+    pub kind: PgKind,
+    pub typmod: i32,
 }
 
 impl ScanPlan {
@@ -102,6 +127,8 @@ impl ScanPlan {
             wide,
             text_may_hold_nul: true,
             check_as_user: None,
+            aggregate: None,
+            aggregate_note: None,
             server_oid,
             table_name: table_name.to_string(),
             object: options.object.clone(),
@@ -134,8 +161,16 @@ impl ScanPlan {
 
     fn query(&self, params: &[Value]) -> Option<SoqlQuery> {
         let mut query = SoqlQuery::new(&self.object);
-        for field in &self.fields {
-            query.add_field(field);
+        match &self.aggregate {
+            Some(aggregate) => {
+                query.fields = aggregate.select.items.clone();
+                query.group_by = aggregate.group_by.clone();
+            }
+            None => {
+                for field in &self.fields {
+                    query.add_field(field);
+                }
+            }
         }
         if let Some(condition) = &self.soql_where {
             query.conditions.push(condition.clone());
@@ -152,6 +187,14 @@ impl ScanPlan {
         }
         query.order_by = self.order_by.clone();
         query.limit = self.limit;
+        if self
+            .aggregate
+            .as_ref()
+            .is_some_and(|a| !a.group_by.is_empty())
+        {
+            // One row more than Salesforce answers tells that there are too many groups.
+            query.limit = Some(crate::aggregate::MAX_GROUPS + 1);
+        }
         Some(query)
     }
 

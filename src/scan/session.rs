@@ -9,7 +9,7 @@ use supabase_wrappers::prelude::ForeignServer;
 use crate::error::SfResult;
 use crate::options::{BulkMode, ServerOptions};
 use crate::remote::connection;
-use crate::remote::records::RowShape;
+use crate::remote::records::{Page, RowShape};
 use crate::scan::plan::{PlannedColumn, ScanPlan};
 use crate::scan::rows::{fill_datums, RecordStream};
 use crate::scan::split::SplitQueries;
@@ -50,7 +50,11 @@ impl ScanSession {
                 soql,
                 plan.all_rows,
                 plan.object.clone(),
-                RowShape::new(plan.columns.iter().map(|c| c.field.clone())),
+                match &plan.aggregate {
+                    // An aggregate's record keys: group fields and aggregate aliases.
+                    Some(aggregate) => RowShape::new(aggregate.select.keys.clone()),
+                    None => RowShape::new(plan.columns.iter().map(|c| c.field.clone())),
+                },
             )
             .with_bulk(
                 plan.bulk,
@@ -79,6 +83,15 @@ impl ScanSession {
                 Ok(true)
             }
             None => Ok(false),
+        }
+    }
+
+    /// The next record and the page holding it (which tells how many records came with it),
+    /// or None at the end.
+    pub fn next_record(&mut self) -> SfResult<Option<(&Page, usize)>> {
+        match self.stream.as_mut() {
+            Some(stream) => stream.next_record(),
+            None => Ok(None),
         }
     }
 

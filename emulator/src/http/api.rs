@@ -168,7 +168,10 @@ fn start_query(state: &AppState, req: &Req, v: &str, all: bool) -> Result<Resp, 
     };
     let batch = batch_size(req.header("sforce-query-options"));
     let org = read(&state.org);
-    let result = lock(&state.cursors).start(&org, q, all, batch, v);
+    let mut limits = state.cfg.aggregate_limits();
+    // Settable at runtime too (PUT /__emulator/faults), like the other faults.
+    limits.timeout_rows = lock(&state.faults).settings.aggregate_timeout_rows;
+    let result = lock(&state.cursors).start(&org, q, all, batch, v, limits);
     let mut r = match result {
         Ok(page) => {
             let mut r = Resp::json(200, page.body);

@@ -5,9 +5,26 @@ pub struct Query {
     pub select: Vec<SelectItem>,
     pub from: Name,
     pub filter: Option<Cond>,
+    pub group_by: Vec<Path>,
+    /// `HAVING`: conditions over aggregate calls and grouped fields.
+    pub having: Option<Cond<Expr>>,
     pub order_by: Vec<OrderItem>,
-    pub limit: Option<u64>,
+    /// The value and the position of the `LIMIT` keyword.
+    pub limit: Option<(u64, usize)>,
     pub offset: Option<(u64, usize)>,
+}
+
+impl Query {
+    /// An aggregate query answers `AggregateResult` rows: it has GROUP BY, HAVING or an
+    /// aggregate function call in SELECT (`COUNT()` alone is the separate count query).
+    pub fn is_aggregate(&self) -> bool {
+        !self.group_by.is_empty()
+            || self.having.is_some()
+            || self
+                .select
+                .iter()
+                .any(|s| matches!(s, SelectItem::Aggregate { .. }))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -25,13 +42,80 @@ pub struct Path {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SelectItem {
-    Field(Path),
+    /// A field path; an alias is only valid in aggregate queries (`Account.Name n`).
+    Field {
+        path: Path,
+        alias: Option<Name>,
+    },
     /// `convertCurrency(path) [alias]`.
     Convert {
         path: Path,
         alias: Option<String>,
     },
     CountAll(usize),
+    /// `SUM(Amount) [alias]`, `COUNT(Id)`, ...
+    Aggregate {
+        call: AggCall,
+        alias: Option<Name>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggFn {
+    Count,
+    CountDistinct,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFn {
+    pub fn from_name(name: &str) -> Option<AggFn> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "COUNT" => AggFn::Count,
+            "COUNT_DISTINCT" => AggFn::CountDistinct,
+            "SUM" => AggFn::Sum,
+            "AVG" => AggFn::Avg,
+            "MIN" => AggFn::Min,
+            "MAX" => AggFn::Max,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFn::Count => "COUNT",
+            AggFn::CountDistinct => "COUNT_DISTINCT",
+            AggFn::Sum => "SUM",
+            AggFn::Avg => "AVG",
+            AggFn::Min => "MIN",
+            AggFn::Max => "MAX",
+        }
+    }
+}
+
+/// An aggregate function applied to a field path; `pos` is the function name's position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggCall {
+    pub func: AggFn,
+    pub path: Path,
+    pub pos: usize,
+}
+
+/// What HAVING and ORDER BY refer to: a field path or (in aggregate queries) an aggregate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Field(Path),
+    Agg(AggCall),
+}
+
+impl Expr {
+    pub fn pos(&self) -> usize {
+        match self {
+            Expr::Field(p) => p.pos,
+            Expr::Agg(a) => a.pos,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,26 +187,28 @@ pub struct LitAt {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Cond {
-    And(Vec<Cond>),
-    Or(Vec<Cond>),
-    Not(Box<Cond>),
+/// A condition; `L` is what a predicate's left side is (a field path in WHERE, a path or an
+/// aggregate call in HAVING).
+pub enum Cond<L = Path> {
+    And(Vec<Cond<L>>),
+    Or(Vec<Cond<L>>),
+    Not(Box<Cond<L>>),
     Cmp {
-        path: Path,
+        path: L,
         op: CmpOp,
         value: LitAt,
     },
     In {
-        path: Path,
+        path: L,
         negated: bool,
         values: Vec<LitAt>,
     },
     Like {
-        path: Path,
+        path: L,
         pattern: LitAt,
     },
     Includes {
-        path: Path,
+        path: L,
         excludes: bool,
         values: Vec<LitAt>,
     },
@@ -130,7 +216,7 @@ pub enum Cond {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderItem {
-    pub path: Path,
+    pub expr: Expr,
     pub descending: bool,
     /// None = Salesforce default (nulls first, in both directions).
     pub nulls_first: Option<bool>,

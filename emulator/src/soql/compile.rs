@@ -1,7 +1,8 @@
 //! Binds a parsed query to the schema: resolves (case-insensitive) object, field and
 //! relationship names, type-checks literals like Salesforce, and produces a [`Plan`].
 
-use super::ast::{self, CmpOp, Cond, Lit, LitAt, SelectItem, StrLit};
+use super::aggregate::{self, AggPlan};
+use super::ast::{self, CmpOp, Cond, Expr, Lit, LitAt, SelectItem, StrLit};
 use super::{parser, positioned_error};
 use crate::error::ApiError;
 use crate::ids;
@@ -44,6 +45,11 @@ pub struct Accessor {
     pub names: Vec<String>,
     pub filterable: bool,
     pub sortable: bool,
+    /// Describe's `groupable` (never for formula fields) and `aggregatable`.
+    pub groupable: bool,
+    pub aggregatable: bool,
+    /// The object the leaf field belongs to (None: a polymorphic `Name` pseudo-field).
+    pub leaf_obj: Option<usize>,
     /// For currency fields: position of `CurrencyIsoCode` on the object the leaf is read from.
     pub currency: Option<usize>,
     /// `convertCurrency(...)` in SELECT: output the value in the user's currency.
@@ -105,12 +111,28 @@ pub enum Test {
     },
 }
 
+/// A compiled condition. `P` is what a predicate reads: a record field path (WHERE) or a
+/// value of an aggregate row (HAVING, see `aggregate::GroupOperand`).
 #[derive(Clone, Debug)]
-pub enum Filter {
-    And(Vec<Filter>),
-    Or(Vec<Filter>),
-    Not(Box<Filter>),
-    Pred(Accessor, Test),
+pub enum Filter<P = Accessor> {
+    And(Vec<Filter<P>>),
+    Or(Vec<Filter<P>>),
+    Not(Box<Filter<P>>),
+    Pred(P, Test),
+}
+
+/// Resolves a predicate's left side to its operand and the position for error messages.
+pub type LeafOf<'f, L, P> = dyn Fn(&L) -> Result<(P, usize), ApiError> + 'f;
+
+/// A predicate operand with the field type its literals are checked against.
+pub trait Typed {
+    fn acc(&self) -> &Accessor;
+}
+
+impl Typed for Accessor {
+    fn acc(&self) -> &Accessor {
+        self
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -149,11 +171,14 @@ pub struct Plan {
     pub order: Vec<OrderKey>,
     pub limit: Option<u64>,
     pub offset: u64,
+    /// Aggregate queries (GROUP BY / HAVING / aggregate functions): answered as
+    /// `AggregateResult` rows by `aggregate::run` instead of `render` / `order` / `limit`.
+    pub aggregate: Option<Box<AggPlan>>,
 }
 
-struct Binder<'a> {
-    q: &'a str,
-    schema: &'a Schema,
+pub(super) struct Binder<'a> {
+    pub(super) q: &'a str,
+    pub(super) schema: &'a Schema,
     org: &'a Org,
 }
 
@@ -169,7 +194,7 @@ pub fn compile(q: &str, org: &Org) -> Result<Plan, ApiError> {
 }
 
 impl<'a> Binder<'a> {
-    fn err(&self, pos: usize, code: &str, detail: &str) -> ApiError {
+    pub(super) fn err(&self, pos: usize, code: &str, detail: &str) -> ApiError {
         positioned_error(self.q, pos, code, detail)
     }
 
@@ -184,8 +209,28 @@ impl<'a> Binder<'a> {
     }
 
     fn plan(&self, q: &ast::Query) -> Result<Plan, ApiError> {
-        let object = self
-            .schema
+        let object = self.object(q)?;
+        if q.is_aggregate() {
+            let agg = aggregate::bind(self, object, q)?;
+            let filter = self.where_clause(object, q)?;
+            return Ok(Plan {
+                object,
+                count_only: false,
+                render: vec![],
+                columns: vec![],
+                filter,
+                order: vec![],
+                limit: None,
+                offset: 0,
+                aggregate: Some(Box::new(agg)),
+            });
+        }
+        self.record_plan(object, q)
+    }
+
+    /// The FROM object, if it exists and is queryable.
+    fn object(&self, q: &ast::Query) -> Result<usize, ApiError> {
+        self.schema
             .object_index(&q.from.text)
             .filter(|&i| self.schema.objects[i].queryable)
             .ok_or_else(|| {
@@ -197,64 +242,20 @@ impl<'a> Binder<'a> {
                         q.from.text
                     ),
                 )
-            })?;
-        let count_only = q
-            .select
-            .iter()
-            .any(|s| matches!(s, SelectItem::CountAll(_)));
-        let mut render = vec![];
-        let mut columns = vec![];
-        let mut seen: Vec<String> = vec![];
-        for item in &q.select {
-            match item {
-                SelectItem::CountAll(pos) => {
-                    if q.select.len() > 1 {
-                        return Err(self.err(
-                            *pos,
-                            "MALFORMED_QUERY",
-                            "COUNT() cannot be combined with other fields",
-                        ));
-                    }
-                }
-                SelectItem::Field(_) | SelectItem::Convert { .. } => {
-                    let (path, acc) = match item {
-                        SelectItem::Convert { path, alias } => {
-                            let mut acc = self.resolve(object, path)?;
-                            if acc.ftype != FieldType::Currency || acc.currency.is_none() {
-                                return Err(self.err(
-                                    path.pos,
-                                    "INVALID_FIELD",
-                                    &format!(
-                                        "convertCurrency() can only be used on currency fields: {}",
-                                        acc.names.join(".")
-                                    ),
-                                ));
-                            }
-                            acc.convert = true;
-                            acc.alias = alias.clone();
-                            (path, acc)
-                        }
-                        SelectItem::Field(path) => (path, self.resolve(object, path)?),
-                        SelectItem::CountAll(_) => continue,
-                    };
-                    let full = acc.alias.clone().unwrap_or_else(|| acc.names.join("."));
-                    if seen.iter().any(|s| s.eq_ignore_ascii_case(&full)) {
-                        return Err(self.err(
-                            path.pos,
-                            "MALFORMED_QUERY",
-                            &format!("duplicate field selected: {full}"),
-                        ));
-                    }
-                    seen.push(full);
-                    insert_render(&mut render, object, &acc, 0, self.schema);
-                    columns.push(acc);
-                }
-            }
-        }
+            })
+    }
+
+    /// The WHERE clause, checked against objects that refuse a query without an Id filter
+    /// (SALESFORCE.md 12.8).
+    fn where_clause(&self, object: usize, q: &ast::Query) -> Result<Option<Filter>, ApiError> {
         let filter = q
             .filter
             .as_ref()
-            .map(|c| self.filter(object, c))
+            .map(|c| {
+                self.filter(c, &|path: &ast::Path| {
+                    Ok((self.filterable(object, path)?, path.pos))
+                })
+            })
             .transpose()?;
         if let Some(fields) = required_id_filter(&self.schema.objects[object].name) {
             let meta = &self.schema.objects[object];
@@ -274,12 +275,82 @@ impl<'a> Binder<'a> {
                 ));
             }
         }
+        Ok(filter)
+    }
+
+    /// A plain (record) query: SELECT fields, ORDER BY, LIMIT / OFFSET, or `COUNT()`.
+    fn record_plan(&self, object: usize, q: &ast::Query) -> Result<Plan, ApiError> {
+        let count_only = q
+            .select
+            .iter()
+            .any(|s| matches!(s, SelectItem::CountAll(_)));
+        let mut render = vec![];
+        let mut columns = vec![];
+        let mut seen: Vec<String> = vec![];
+        for item in &q.select {
+            match item {
+                SelectItem::CountAll(pos) => {
+                    if q.select.len() > 1 {
+                        return Err(self.err(
+                            *pos,
+                            "MALFORMED_QUERY",
+                            "COUNT() cannot be combined with other fields",
+                        ));
+                    }
+                }
+                SelectItem::Aggregate { .. } => unreachable!("aggregate queries are bound apart"),
+                SelectItem::Field { .. } | SelectItem::Convert { .. } => {
+                    let (path, acc) = match item {
+                        SelectItem::Convert { path, alias } => {
+                            let mut acc = self.resolve(object, path)?;
+                            if acc.ftype != FieldType::Currency || acc.currency.is_none() {
+                                return Err(self.err(
+                                    path.pos,
+                                    "INVALID_FIELD",
+                                    &format!(
+                                        "convertCurrency() can only be used on currency fields: {}",
+                                        acc.names.join(".")
+                                    ),
+                                ));
+                            }
+                            acc.convert = true;
+                            acc.alias = alias.clone();
+                            (path, acc)
+                        }
+                        SelectItem::Field { path, .. } => (path, self.resolve(object, path)?),
+                        _ => continue,
+                    };
+                    let full = acc.alias.clone().unwrap_or_else(|| acc.names.join("."));
+                    if seen.iter().any(|s| s.eq_ignore_ascii_case(&full)) {
+                        return Err(self.err(
+                            path.pos,
+                            "MALFORMED_QUERY",
+                            &format!("duplicate field selected: {full}"),
+                        ));
+                    }
+                    seen.push(full);
+                    insert_render(&mut render, object, &acc, 0, self.schema);
+                    columns.push(acc);
+                }
+            }
+        }
+        let filter = self.where_clause(object, q)?;
         let mut order = vec![];
         for item in &q.order_by {
-            let acc = self.resolve(object, &item.path)?;
+            let path = match &item.expr {
+                Expr::Field(path) => path,
+                Expr::Agg(call) => {
+                    return Err(self.err(
+                        call.pos,
+                        "MALFORMED_QUERY",
+                        "Aggregate functions in ORDER BY need an aggregate query (GROUP BY or aggregate functions in SELECT)",
+                    ))
+                }
+            };
+            let acc = self.resolve(object, path)?;
             if !acc.sortable {
                 return Err(self.err(
-                    item.path.pos,
+                    path.pos,
                     "INVALID_FIELD",
                     &format!(
                         "field '{}' can not be sorted in a query call",
@@ -300,13 +371,14 @@ impl<'a> Binder<'a> {
             columns,
             filter,
             order,
-            limit: q.limit,
+            limit: q.limit.map(|l| l.0),
             offset: q.offset.map_or(0, |o| o.0),
+            aggregate: None,
         })
     }
 
     /// Resolves `A.B.C` from `root`: every part but the last is a relationship name.
-    fn resolve(&self, root: usize, path: &ast::Path) -> Result<Accessor, ApiError> {
+    pub(super) fn resolve(&self, root: usize, path: &ast::Path) -> Result<Accessor, ApiError> {
         let mut obj = root;
         let mut hops = vec![];
         let mut names = vec![];
@@ -334,6 +406,10 @@ impl<'a> Binder<'a> {
                     names,
                     filterable: f.filterable && !f.ftype.is_compound(),
                     sortable: f.sortable,
+                    // Calculated (formula) fields never group, whatever a describe says.
+                    groupable: f.groupable && !f.calculated && f.calculated_formula.is_none(),
+                    aggregatable: f.aggregatable,
+                    leaf_obj: Some(obj),
                     currency,
                     convert: false,
                     alias: None,
@@ -365,6 +441,9 @@ impl<'a> Binder<'a> {
                     names,
                     filterable: true,
                     sortable: true,
+                    groupable: true,
+                    aggregatable: true,
+                    leaf_obj: None,
                     currency: None,
                     convert: false,
                     alias: None,
@@ -393,21 +472,28 @@ impl<'a> Binder<'a> {
         )
     }
 
-    fn filter(&self, obj: usize, c: &Cond) -> Result<Filter, ApiError> {
+    /// Compiles a condition; `leaf` resolves a predicate's left side to its operand and the
+    /// position used in error messages.
+    pub(super) fn filter<L, P: Typed>(
+        &self,
+        c: &Cond<L>,
+        leaf: &LeafOf<L, P>,
+    ) -> Result<Filter<P>, ApiError> {
         Ok(match c {
             Cond::And(v) => Filter::And(
                 v.iter()
-                    .map(|c| self.filter(obj, c))
+                    .map(|c| self.filter(c, leaf))
                     .collect::<Result<_, _>>()?,
             ),
             Cond::Or(v) => Filter::Or(
                 v.iter()
-                    .map(|c| self.filter(obj, c))
+                    .map(|c| self.filter(c, leaf))
                     .collect::<Result<_, _>>()?,
             ),
-            Cond::Not(c) => Filter::Not(Box::new(self.filter(obj, c)?)),
+            Cond::Not(c) => Filter::Not(Box::new(self.filter(c, leaf)?)),
             Cond::Cmp { path, op, value } => {
-                let acc = self.filterable(obj, path)?;
+                let (p, pos) = leaf(path)?;
+                let acc = p.acc();
                 let test = match (&value.lit, acc.ftype) {
                     (Lit::Null, FieldType::Boolean) => Test::BoolIs(*op != CmpOp::Eq),
                     (Lit::Null, _) if *op == CmpOp::Eq => Test::IsNull,
@@ -415,16 +501,17 @@ impl<'a> Binder<'a> {
                     (Lit::Bool(b), FieldType::Boolean) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
                         Test::BoolIs(*b == (*op == CmpOp::Eq))
                     }
-                    _ => Test::Cmp(*op, self.operand(&acc, path.pos, value)?),
+                    _ => Test::Cmp(*op, self.operand(acc, pos, value)?),
                 };
-                Filter::Pred(acc, test)
+                Filter::Pred(p, test)
             }
             Cond::In {
                 path,
                 negated,
                 values,
             } => {
-                let acc = self.filterable(obj, path)?;
+                let (p, pos) = leaf(path)?;
+                let acc = p.acc();
                 let iso = values
                     .iter()
                     .filter(|v| matches!(v.lit, Lit::Currency { .. }))
@@ -435,17 +522,17 @@ impl<'a> Binder<'a> {
                     .count();
                 if iso > 0 && plain > 0 {
                     return Err(self.err(
-                        path.pos,
+                        pos,
                         "MALFORMED_QUERY",
                         "ISO code and non-ISO code values cannot be mixed in an IN clause",
                     ));
                 }
                 let values = values
                     .iter()
-                    .map(|v| self.operand(&acc, path.pos, v))
+                    .map(|v| self.operand(acc, pos, v))
                     .collect::<Result<_, _>>()?;
                 Filter::Pred(
-                    acc,
+                    p,
                     Test::In {
                         values,
                         negated: *negated,
@@ -453,24 +540,25 @@ impl<'a> Binder<'a> {
                 )
             }
             Cond::Like { path, pattern } => {
-                let acc = self.filterable(obj, path)?;
+                let (p, pos) = leaf(path)?;
+                let acc = p.acc();
                 if acc.ftype == FieldType::MultiPicklist {
                     return Err(self.err(
-                        path.pos,
+                        pos,
                         "INVALID_QUERY_FILTER_OPERATOR",
                         "invalid operator on multipicklist field",
                     ));
                 }
                 if !(acc.ftype.is_text() || acc.ftype.is_id_like()) {
                     return Err(self.err(
-                        path.pos,
+                        pos,
                         "INVALID_QUERY_FILTER_OPERATOR",
                         &format!("invalid operator on field type {}", acc.ftype.api_name()),
                     ));
                 }
                 match &pattern.lit {
-                    Lit::Str(s) => Filter::Pred(acc, Test::Like(like_pattern(s))),
-                    _ => return Err(self.type_mismatch(path.pos, &acc)),
+                    Lit::Str(s) => Filter::Pred(p, Test::Like(like_pattern(s))),
+                    _ => return Err(self.type_mismatch(pos, acc)),
                 }
             }
             Cond::Includes {
@@ -478,10 +566,11 @@ impl<'a> Binder<'a> {
                 excludes,
                 values,
             } => {
-                let acc = self.filterable(obj, path)?;
+                let (p, pos) = leaf(path)?;
+                let acc = p.acc();
                 if acc.ftype != FieldType::MultiPicklist {
                     return Err(self.err(
-                        path.pos,
+                        pos,
                         "INVALID_QUERY_FILTER_OPERATOR",
                         "includes or excludes operator only valid on multipicklist field",
                     ));
@@ -490,11 +579,11 @@ impl<'a> Binder<'a> {
                 for v in values {
                     match &v.lit {
                         Lit::Str(s) if !s.has_escaped_wildcard() => sets.push(multi_set(&s.text())),
-                        _ => return Err(self.type_mismatch(path.pos, &acc)),
+                        _ => return Err(self.type_mismatch(pos, acc)),
                     }
                 }
                 Filter::Pred(
-                    acc,
+                    p,
                     Test::Includes {
                         sets,
                         excludes: *excludes,

@@ -72,7 +72,7 @@ pub fn record_rate(org: &Org, r: RecordRef, currency_field: usize) -> i128 {
         .unwrap_or(RATE_ONE as i64) as i128
 }
 
-const RATE_ONE: i128 = 1_000_000_000;
+pub const RATE_ONE: i128 = 1_000_000_000;
 
 /// A number value as (mantissa, scale); None for non-numbers.
 pub fn num_parts(v: &Value, field_scale: u32) -> Option<(i128, u32)> {
@@ -128,7 +128,7 @@ fn cmp_text_lower(value: &str, lower: &str) -> Ordering {
         .cmp(lower.chars())
 }
 
-fn cmp_scaled(a: i128, sa: u32, b: i128, sb: u32) -> Ordering {
+pub fn cmp_scaled(a: i128, sa: u32, b: i128, sb: u32) -> Ordering {
     let s = sa.max(sb);
     let scale = |v: i128, from: u32| v.saturating_mul(10i128.saturating_pow(s - from));
     scale(a, sa).cmp(&scale(b, sb))
@@ -217,7 +217,9 @@ fn like(value: &str, pat: &[LikeTok]) -> bool {
         .all(|t| matches!(t, LikeTok::AnyMany))
 }
 
-fn test(org: &Org, v: &Value, acc: &Accessor, t: &Test, rate: i128) -> bool {
+/// Whether a value passes a test (`acc` types the comparison, `rate` is the conversion rate
+/// of the record's currency for ISO-prefixed literals).
+pub fn test_value(org: &Org, v: &Value, acc: &Accessor, t: &Test, rate: i128) -> bool {
     let null = v.is_null();
     match t {
         Test::IsNull => null,
@@ -273,16 +275,17 @@ pub fn matches(org: &Org, root: RecordRef, f: &Filter) -> bool {
         Filter::Not(f) => !matches(org, root, f),
         Filter::Pred(acc, t) => {
             let Some(r) = leaf_record(org, root, acc) else {
-                return test(org, &Value::Null, acc, t, RATE_ONE);
+                return test_value(org, &Value::Null, acc, t, RATE_ONE);
             };
             let rate = acc.currency.map_or(RATE_ONE, |ci| record_rate(org, r, ci));
-            test(org, &leaf_value(org, r, &acc.leaf), acc, t, rate)
+            test_value(org, &leaf_value(org, r, &acc.leaf), acc, t, rate)
         }
     }
 }
 
-/// Total order of two non-null values of one field type (text case-insensitively).
-pub fn cmp_values(org: &Org, a: &Value, b: &Value, ftype: FieldType) -> Ordering {
+/// Total order of two non-null values of one field type (text case-insensitively);
+/// `scale` is the field's scale (that of `Value::Num`).
+pub fn cmp_values(org: &Org, a: &Value, b: &Value, ftype: FieldType, scale: u32) -> Ordering {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) if ftype.is_text() || ftype == FieldType::String => {
             cmp_ci(x, y).then_with(|| x.cmp(y))
@@ -293,7 +296,7 @@ pub fn cmp_values(org: &Org, a: &Value, b: &Value, ftype: FieldType) -> Ordering
         (Value::Num(x), Value::Num(y)) => x.cmp(y),
         (Value::Num(_) | Value::Dec(..), Value::Num(_) | Value::Dec(..)) => {
             // Different scales only when a value carries more decimals than the field.
-            let (Some((x, sx)), Some((y, sy))) = (num_parts(a, 0), num_parts(b, 0)) else {
+            let (Some((x, sx)), Some((y, sy))) = (num_parts(a, scale), num_parts(b, scale)) else {
                 return Ordering::Equal;
             };
             cmp_scaled(x, sx, y, sy)
@@ -333,26 +336,34 @@ fn cmp_converted(
     )
 }
 
-/// Runs the plan and returns the matching row indices, in result order.
-pub fn execute(org: &Org, plan: &Plan, include_deleted: bool) -> Vec<u32> {
+/// The rows the plan's WHERE clause selects, in row order (recycle-bin rows for queryAll).
+pub fn scan<'a>(
+    org: &'a Org,
+    plan: &'a Plan,
+    include_deleted: bool,
+) -> impl Iterator<Item = u32> + 'a {
     let obj = plan.object as u16;
-    let table = &org.tables[plan.object];
-    let mut rows: Vec<u32> = table
+    org.tables[plan.object]
         .rows
         .iter()
         .enumerate()
-        .filter(|(_, r)| match r.state {
+        .filter(move |(_, r)| match r.state {
             RowState::Live => true,
             RowState::Deleted => include_deleted,
             RowState::Purged => false,
         })
         .map(|(i, _)| i as u32)
-        .filter(|&i| {
+        .filter(move |&i| {
             plan.filter
                 .as_ref()
                 .is_none_or(|f| matches(org, RecordRef { obj, row: i }, f))
         })
-        .collect();
+}
+
+/// Runs the plan and returns the matching row indices, in result order.
+pub fn execute(org: &Org, plan: &Plan, include_deleted: bool) -> Vec<u32> {
+    let obj = plan.object as u16;
+    let mut rows: Vec<u32> = scan(org, plan, include_deleted).collect();
     if !plan.order.is_empty() {
         rows.sort_by(|&a, &b| {
             for key in &plan.order {
@@ -384,7 +395,7 @@ pub fn execute(org: &Org, plan: &Plan, include_deleted: bool) -> Vec<u32> {
                                 &key.acc,
                                 ci,
                             ),
-                            None => cmp_values(org, &va, &vb, key.acc.ftype),
+                            None => cmp_values(org, &va, &vb, key.acc.ftype, key.acc.scale),
                         };
                         if key.descending {
                             o.reverse()

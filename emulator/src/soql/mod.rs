@@ -1,6 +1,8 @@
 //! SOQL: lexer → parser (AST) → compiler (name binding and Salesforce type checks) →
-//! evaluator (filter, ordering, paging snapshot).
+//! evaluator (filter, ordering, paging snapshot); `aggregate` binds and runs GROUP BY /
+//! aggregate-function queries.
 
+pub mod aggregate;
 pub mod ast;
 pub mod compile;
 pub mod eval;
@@ -30,5 +32,7 @@ pub fn malformed(query: &str, pos: usize, detail: &str) -> ApiError {
     positioned_error(query, pos, "MALFORMED_QUERY", detail)
 }
 
+#[cfg(test)]
+mod aggregate_tests;
 #[cfg(test)]
 mod tests;

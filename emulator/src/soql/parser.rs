@@ -7,6 +7,9 @@ use crate::error::ApiError;
 
 const MAX_OFFSET: u64 = 2000;
 
+/// Reads the left side of a predicate.
+type Lhs<'q, L> = fn(&mut Parser<'q>) -> Result<L, ApiError>;
+
 struct Parser<'q> {
     q: &'q str,
     toks: Vec<Token>,
@@ -78,7 +81,27 @@ impl<'q> Parser<'q> {
             _ => return Err(self.unexpected()),
         };
         let filter = if self.eat_kw("WHERE") {
-            Some(self.condition()?)
+            Some(self.condition(Parser::where_lhs)?)
+        } else {
+            None
+        };
+        let mut group_by = vec![];
+        if self.eat_kw("GROUP") {
+            self.expect_kw("BY")?;
+            loop {
+                let t = self.peek().clone();
+                if self.next_is_lparen() {
+                    return Err(self.unsupported(&t));
+                }
+                group_by.push(self.path()?);
+                if self.peek().tok != Tok::Comma {
+                    break;
+                }
+                self.i += 1;
+            }
+        }
+        let having = if self.eat_kw("HAVING") {
+            Some(self.condition(Parser::having_lhs)?)
         } else {
             None
         };
@@ -93,8 +116,10 @@ impl<'q> Parser<'q> {
                 self.i += 1;
             }
         }
-        let limit = if self.eat_kw("LIMIT") {
-            Some(self.integer()?.0)
+        let limit = if self.peek().is_kw("LIMIT") {
+            let pos = self.peek().pos;
+            self.i += 1;
+            Some((self.integer()?.0, pos))
         } else {
             None
         };
@@ -110,14 +135,30 @@ impl<'q> Parser<'q> {
         } else {
             None
         };
-        Ok(Query {
+        let query = Query {
             select,
             from,
             filter,
+            group_by,
+            having,
             order_by,
             limit,
             offset,
-        })
+        };
+        // Field aliases exist only in aggregate queries: elsewhere the alias is the
+        // unexpected token it always was.
+        if !query.is_aggregate() {
+            for item in &query.select {
+                if let SelectItem::Field { alias: Some(a), .. } = item {
+                    return Err(malformed(
+                        self.q,
+                        a.pos,
+                        &format!("unexpected token: '{}'", a.text),
+                    ));
+                }
+            }
+        }
+        Ok(query)
     }
 
     fn integer(&mut self) -> Result<(u64, usize), ApiError> {
@@ -138,44 +179,33 @@ impl<'q> Parser<'q> {
         loop {
             let t = self.peek().clone();
             if t.is_kw("COUNT")
+                && self.next_is_lparen()
                 && self
                     .toks
-                    .get(self.i + 1)
-                    .is_some_and(|n| n.tok == Tok::LParen)
+                    .get(self.i + 2)
+                    .is_some_and(|n| n.tok == Tok::RParen)
             {
-                self.i += 2;
-                if self.peek().tok != Tok::RParen {
-                    return Err(malformed(
-                        self.q,
-                        t.pos,
-                        "Aggregate functions other than COUNT() are not supported by sf-emulator",
-                    ));
-                }
-                self.i += 1;
+                self.i += 3;
                 items.push(SelectItem::CountAll(t.pos));
+            } else if let Some(call) = self.aggregate_call()? {
+                let alias = self.alias();
+                items.push(SelectItem::Aggregate { call, alias });
             } else if t.is_kw("convertCurrency") && self.next_is_lparen() {
                 self.i += 2;
                 let path = self.path()?;
                 self.expect(Tok::RParen)?;
-                let alias = match self.peek().tok.clone() {
-                    Tok::Ident(a) if !is_reserved(&a) => {
-                        self.i += 1;
-                        Some(a)
-                    }
-                    _ => None,
-                };
+                let alias = self.alias().map(|a| a.text);
                 items.push(SelectItem::Convert { path, alias });
-            } else if t.is_kw("TYPEOF") || t.is_kw("FIELDS") || t.tok == Tok::LParen {
-                return Err(malformed(
-                    self.q,
-                    t.pos,
-                    &format!(
-                        "unexpected token: '{}' (not supported by sf-emulator)",
-                        t.display(self.q)
-                    ),
-                ));
+            } else if t.is_kw("TYPEOF")
+                || t.is_kw("FIELDS")
+                || t.tok == Tok::LParen
+                || self.next_is_lparen()
+            {
+                return Err(self.unsupported(&t));
             } else {
-                items.push(SelectItem::Field(self.path()?));
+                let path = self.path()?;
+                let alias = self.alias();
+                items.push(SelectItem::Field { path, alias });
             }
             if self.peek().tok != Tok::Comma {
                 break;
@@ -183,6 +213,103 @@ impl<'q> Parser<'q> {
             self.i += 1;
         }
         Ok(items)
+    }
+
+    fn unsupported(&self, t: &Token) -> ApiError {
+        malformed(
+            self.q,
+            t.pos,
+            &format!(
+                "unexpected token: '{}' (not supported by sf-emulator)",
+                t.display(self.q)
+            ),
+        )
+    }
+
+    /// `SUM(path)`, `COUNT(path)`, ... at the current token (None if it is not one).
+    /// `COUNT()` is not a call here: it is only valid alone in SELECT.
+    fn aggregate_call(&mut self) -> Result<Option<AggCall>, ApiError> {
+        let t = self.peek().clone();
+        let Tok::Ident(name) = &t.tok else {
+            return Ok(None);
+        };
+        let Some(func) = AggFn::from_name(name) else {
+            return Ok(None);
+        };
+        if !self.next_is_lparen() {
+            return Ok(None);
+        }
+        self.i += 2;
+        if self.peek().tok == Tok::RParen {
+            return Err(malformed(
+                self.q,
+                t.pos,
+                &format!(
+                    "{}() needs a field (only COUNT() stands alone, as the only SELECT item)",
+                    func.name()
+                ),
+            ));
+        }
+        let inner = self.peek().clone();
+        if self.next_is_lparen() {
+            return Err(self.unsupported(&inner));
+        }
+        let path = self.path()?;
+        self.expect(Tok::RParen)?;
+        Ok(Some(AggCall {
+            func,
+            path,
+            pos: t.pos,
+        }))
+    }
+
+    /// An optional alias after a SELECT item: an identifier that is no keyword.
+    fn alias(&mut self) -> Option<Name> {
+        match self.peek().clone() {
+            Token {
+                tok: Tok::Ident(text),
+                pos,
+            } if !is_reserved(&text) && !is_clause_word(&text) => {
+                self.i += 1;
+                Some(Name { text, pos })
+            }
+            _ => None,
+        }
+    }
+
+    /// The left side of a WHERE predicate: a field path.
+    fn where_lhs(&mut self) -> Result<Path, ApiError> {
+        self.no_convert_here("WHERE")?;
+        self.no_aggregate_here("WHERE")?;
+        self.path()
+    }
+
+    /// The left side of a HAVING predicate.
+    fn having_lhs(&mut self) -> Result<Expr, ApiError> {
+        self.no_convert_here("HAVING")?;
+        self.expr()
+    }
+
+    /// A HAVING / ORDER BY operand: an aggregate call or a field path.
+    fn expr(&mut self) -> Result<Expr, ApiError> {
+        match self.aggregate_call()? {
+            Some(call) => Ok(Expr::Agg(call)),
+            None => Ok(Expr::Field(self.path()?)),
+        }
+    }
+
+    /// Aggregate functions are not allowed in WHERE (the emulator's wording).
+    fn no_aggregate_here(&self, clause: &str) -> Result<(), ApiError> {
+        let t = self.peek();
+        if matches!(&t.tok, Tok::Ident(n) if AggFn::from_name(n).is_some()) && self.next_is_lparen()
+        {
+            return Err(malformed(
+                self.q,
+                t.pos,
+                &format!("Aggregate functions are not allowed in the {clause} clause; use HAVING"),
+            ));
+        }
+        Ok(())
     }
 
     fn next_is_lparen(&self) -> bool {
@@ -227,7 +354,7 @@ impl<'q> Parser<'q> {
 
     fn order_item(&mut self) -> Result<OrderItem, ApiError> {
         self.no_convert_here("ORDER BY")?;
-        let path = self.path()?;
+        let expr = self.expr()?;
         let descending = if self.eat_kw("DESC") {
             true
         } else {
@@ -246,15 +373,16 @@ impl<'q> Parser<'q> {
             None
         };
         Ok(OrderItem {
-            path,
+            expr,
             descending,
             nulls_first,
         })
     }
 
     /// condition := term ((AND term)* | (OR term)*) — SOQL requires parentheses to mix AND/OR.
-    fn condition(&mut self) -> Result<Cond, ApiError> {
-        let first = self.term()?;
+    /// `lhs` reads a predicate's left side (WHERE: a path; HAVING: a path or an aggregate).
+    fn condition<L>(&mut self, lhs: Lhs<'q, L>) -> Result<Cond<L>, ApiError> {
+        let first = self.term(lhs)?;
         let op = if self.peek().is_kw("AND") {
             "AND"
         } else if self.peek().is_kw("OR") {
@@ -264,7 +392,7 @@ impl<'q> Parser<'q> {
         };
         let mut terms = vec![first];
         while self.eat_kw(op) {
-            terms.push(self.term()?);
+            terms.push(self.term(lhs)?);
             let other = if op == "AND" { "OR" } else { "AND" };
             if self.peek().is_kw(other) {
                 return Err(self.unexpected());
@@ -277,18 +405,17 @@ impl<'q> Parser<'q> {
         })
     }
 
-    fn term(&mut self) -> Result<Cond, ApiError> {
+    fn term<L>(&mut self, lhs: Lhs<'q, L>) -> Result<Cond<L>, ApiError> {
         if self.eat_kw("NOT") {
-            return Ok(Cond::Not(Box::new(self.term()?)));
+            return Ok(Cond::Not(Box::new(self.term(lhs)?)));
         }
         if self.peek().tok == Tok::LParen {
             self.i += 1;
-            let c = self.condition()?;
+            let c = self.condition(lhs)?;
             self.expect(Tok::RParen)?;
             return Ok(c);
         }
-        self.no_convert_here("WHERE")?;
-        let path = self.path()?;
+        let path = lhs(self)?;
         let t = self.peek().clone();
         if let Tok::Op(op) = t.tok {
             self.i += 1;
@@ -414,6 +541,13 @@ impl<'q> Parser<'q> {
     }
 }
 
+/// Clause keywords that end a SELECT item, so they cannot be aliases.
+fn is_clause_word(word: &str) -> bool {
+    ["GROUP", "HAVING", "WITH", "FOR", "USING"]
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(word))
+}
+
 fn is_reserved(word: &str) -> bool {
     const RESERVED: &[&str] = &[
         "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT",
@@ -438,7 +572,7 @@ mod tests {
         assert_eq!(q.order_by.len(), 2);
         assert!(q.order_by[0].descending && q.order_by[0].nulls_first == Some(false));
         assert_eq!(q.order_by[1].nulls_first, None);
-        assert_eq!(q.limit, Some(5));
+        assert_eq!(q.limit.map(|l| l.0), Some(5));
         assert_eq!(q.offset.map(|o| o.0), Some(10));
         match q.filter.unwrap() {
             Cond::And(terms) => {
@@ -447,6 +581,50 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn parses_aggregate_query() {
+        let q = parse(
+            "SELECT StageName s, COUNT(Id), sum(Amount) total FROM Opportunity WHERE Amount > 0 \
+             GROUP BY StageName, Account.Industry HAVING COUNT(Id) > 1 OR MAX(CloseDate) = null \
+             ORDER BY SUM(Amount) DESC NULLS LAST, StageName LIMIT 5",
+        )
+        .unwrap();
+        assert!(q.is_aggregate());
+        assert!(matches!(&q.select[0], SelectItem::Field { alias: Some(a), .. } if a.text == "s"));
+        assert!(matches!(
+            &q.select[2],
+            SelectItem::Aggregate { call: AggCall { func: AggFn::Sum, .. }, alias: Some(a) } if a.text == "total"
+        ));
+        assert_eq!(q.group_by.len(), 2);
+        assert_eq!(q.group_by[1].parts, ["Account", "Industry"]);
+        match q.having.unwrap() {
+            Cond::Or(terms) => assert!(matches!(
+                &terms[1],
+                Cond::Cmp {
+                    path: Expr::Agg(AggCall {
+                        func: AggFn::Max,
+                        ..
+                    }),
+                    ..
+                }
+            )),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            q.order_by[0].expr,
+            Expr::Agg(AggCall {
+                func: AggFn::Sum,
+                ..
+            })
+        ));
+        assert!(matches!(q.order_by[1].expr, Expr::Field(_)));
+        assert!(!parse("SELECT Id FROM Account GROUP BY Id")
+            .unwrap()
+            .select
+            .is_empty());
+        assert!(!parse("SELECT Id FROM Group").unwrap().is_aggregate());
     }
 
     #[test]

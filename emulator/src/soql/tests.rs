@@ -217,3 +217,23 @@ fn limit_offset_count_and_ids() {
         Value::Ref(_)
     ));
 }
+
+#[test]
+fn order_by_mixes_field_scale_and_extra_decimals() {
+    // A stored value with more decimals than the field's scale (Value::Dec) sorts by value
+    // among plain values (Value::Num at the field's scale 4).
+    let mut o = org();
+    let inv = o.schema.object_index("Invoice__c").unwrap();
+    let q = o.schema.objects[inv].field_index("Quantity__c").unwrap();
+    for (row, v) in [
+        (0, Value::Num(15_000)),
+        (1, Value::Dec(300_000, 5)),
+        (2, Value::Num(20_000)),
+    ] {
+        o.tables[inv].rows[row].values[q] = v;
+    }
+    assert_eq!(
+        run(&o, "ORDER BY Quantity__c NULLS LAST, Id"),
+        vec![1, 3, 2, 4, 5]
+    );
+}

@@ -7,6 +7,9 @@
 \getenv tmp SF_TEST_TMP
 \set VERBOSITY terse
 SET client_min_messages = warning;
+-- The counts here read rows, so that the request log shows which rows each WHERE sent
+-- (aggregates computed by Salesforce: 06_aggregates).
+SET salesforce_fdw.aggregate_pushdown = off;
 
 -- Local copies, read without any WHERE clause.
 CREATE TABLE local_opportunity AS SELECT * FROM sf.opportunity;

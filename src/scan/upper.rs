@@ -1,0 +1,542 @@
+//! Aggregate pushdown planning (GetForeignUpperPaths, our own; the framework's stays off): a
+//! GROUP BY or aggregate query over one foreign table becomes one SOQL aggregate query when
+//! every WHERE condition is evaluated exactly by Salesforce and `crate::aggregate` shows each
+//! group key and aggregate exact. Otherwise the reason is kept for EXPLAIN VERBOSE and Postgres
+//! aggregates the rows, as before.
+//!
+//! As postgres_fdw's foreign_grouping_ok: the scan's target list (`fdw_scan_tlist`) holds the
+//! group keys and the aggregates, what is computed from them is projected above, and HAVING
+//! is evaluated here on the scan's output.
+
+use std::ffi::{c_void, CStr, CString};
+use std::os::raw::c_int;
+use std::ptr;
+
+use pgrx::pg_sys::{self, NodeTag};
+use pgrx::prelude::*;
+
+use crate::aggregate::{
+    aggregate_refusal, group_key_refusal, AggFunc, AggregateSelect, ColumnFacts, ObjectFacts,
+    Output, ValueType,
+};
+use crate::pg::catalog::{self, TableColumn};
+use crate::pg::datum::PgKind;
+use crate::scan::plan::{AggregateOutput, AggregateQuery, ScanPlan};
+use crate::scan::{deparse, grouped_rows, metadata, plan, ROW_COST, STARTUP_COST};
+
+// rewrite/rewriteManip.h, which pgrx's bindings leave out.
+unsafe extern "C-unwind" {
+    fn ChangeVarNodes(
+        node: *mut pg_sys::Node,
+        old_varno: c_int,
+        new_varno: c_int,
+        sublevels_up: c_int,
+    );
+}
+
+/// GetForeignUpperPaths: a path that ships the grouping, when it is exact.
+#[pg_guard]
+pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
+    root: *mut pg_sys::PlannerInfo,
+    stage: pg_sys::UpperRelationKind::Type,
+    input_rel: *mut pg_sys::RelOptInfo,
+    output_rel: *mut pg_sys::RelOptInfo,
+    extra: *mut c_void,
+) {
+    // SAFETY: the planner passes valid nodes of the query being planned; for
+    // UPPERREL_GROUP_AGG `extra` is its GroupPathExtraData.
+    unsafe {
+        if stage != pg_sys::UpperRelationKind::UPPERREL_GROUP_AGG
+            || !(*output_rel).fdw_private.is_null()
+            || (*input_rel).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL
+            || (*input_rel).fdw_private.is_null()
+            || !crate::settings::AGGREGATE_PUSHDOWN.get()
+            || grouped_rows::planning_fallback()
+        {
+            return;
+        }
+        let mut base = super::plan_from_node((*input_rel).fdw_private);
+        let extra = extra as *mut pg_sys::GroupPathExtraData;
+        match grouped(root, input_rel, output_rel, extra, &base) {
+            Ok(grouped) => add_path(root, input_rel, output_rel, grouped),
+            Err(reason) => {
+                // The base scan's EXPLAIN VERBOSE says why Postgres aggregates its rows.
+                base.aggregate_note = Some(reason);
+                (*input_rel).fdw_private = super::plan_to_node(&base) as *mut c_void;
+            }
+        }
+    }
+}
+
+/// A planned aggregate scan, before it becomes a path.
+struct Grouped {
+    plan: ScanPlan,
+    /// `fdw_scan_tlist`: group keys and aggregates.
+    tlist: *mut pg_sys::List,
+    /// HAVING, evaluated on the scan's output.
+    having: *mut pg_sys::List,
+    rows: f64,
+}
+
+unsafe fn add_path(
+    root: *mut pg_sys::PlannerInfo,
+    input_rel: *mut pg_sys::RelOptInfo,
+    output_rel: *mut pg_sys::RelOptInfo,
+    grouped: Grouped,
+) {
+    unsafe {
+        // Far cheaper than reading every row: one request, a row per group.
+        let total = STARTUP_COST + grouped.rows * ROW_COST;
+        let mut private = pg_sys::lappend(
+            ptr::null_mut(),
+            super::plan_to_node(&grouped.plan) as *mut c_void,
+        );
+        private = pg_sys::lappend(private, grouped.tlist as *mut c_void);
+        private = pg_sys::lappend(private, grouped.having as *mut c_void);
+        let path = pg_sys::create_foreign_upper_path(
+            root,
+            output_rel,
+            (*output_rel).reltarget,
+            grouped.rows,
+            STARTUP_COST,
+            total,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            private,
+        );
+        (*output_rel).fdw_private = input_rel as *mut c_void;
+        pg_sys::add_path(output_rel, path as *mut pg_sys::Path);
+    }
+}
+
+/// GetForeignPlan of an aggregate path: a scan of no relation (scanrelid 0) whose tuples are
+/// `fdw_scan_tlist`, with HAVING as its qual.
+///
+/// # Safety
+/// `best_path` must be a path made by `add_path`.
+pub unsafe fn plan(
+    best_path: *mut pg_sys::ForeignPath,
+    tlist: *mut pg_sys::List,
+    outer_plan: *mut pg_sys::Plan,
+) -> *mut pg_sys::ForeignScan {
+    unsafe {
+        let private = (*best_path).fdw_private;
+        let plan_node = super::list_nth(private, 0);
+        let scan_tlist = super::list_nth(private, 1) as *mut pg_sys::List;
+        let having = super::list_nth(private, 2) as *mut pg_sys::List;
+        let fdw_private = pg_sys::lappend(ptr::null_mut(), plan_node);
+        pg_sys::make_foreignscan(
+            tlist,
+            having,
+            0,
+            ptr::null_mut(),
+            fdw_private,
+            scan_tlist,
+            ptr::null_mut(),
+            outer_plan,
+        )
+    }
+}
+
+/// The aggregate scan for this grouping, or why there is none.
+unsafe fn grouped(
+    root: *mut pg_sys::PlannerInfo,
+    input_rel: *mut pg_sys::RelOptInfo,
+    output_rel: *mut pg_sys::RelOptInfo,
+    extra: *mut pg_sys::GroupPathExtraData,
+    base: &ScanPlan,
+) -> Result<Grouped, String> {
+    unsafe {
+        let parse = (*root).parse;
+        if !(*parse).groupingSets.is_null() {
+            return Err("GROUPING SETS, ROLLUP and CUBE are computed here".into());
+        }
+        if (*root).hasPseudoConstantQuals {
+            return Err("a condition that does not depend on the table is evaluated here".into());
+        }
+        if (*extra).patype != pg_sys::PartitionwiseAggregateType::PARTITIONWISE_AGGREGATE_NONE {
+            return Err("partitionwise aggregation".into());
+        }
+        if base.wide {
+            return Err("the field list is read in several queries".into());
+        }
+        let relid = (*input_rel).relid;
+        let rte = *(*root).simple_rte_array.add(relid as usize);
+        let table_oid = (*rte).relid;
+        let user = catalog::acting_user(input_rel);
+        let refs = super::column_refs(table_oid, user);
+        let (table_name, columns) = catalog::table_columns(table_oid);
+        let meta = metadata::table_meta(table_oid, user);
+
+        // Every condition must be Salesforce's alone: what Postgres would filter after the
+        // scan cannot be filtered after the aggregation.
+        let mut deparser = deparse::Deparser::new(relid, &refs);
+        let mut plan = base.clone();
+        let mut quals: Vec<*mut pg_sys::Expr> = Vec::new();
+        let restrictions = (*input_rel).baserestrictinfo;
+        for i in 0..super::list_len(restrictions) {
+            let info = super::list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
+            let clause = (*info).clause;
+            match deparser.translate(clause as *mut pg_sys::Node) {
+                Some(cond) if cond.plan_exact() => {
+                    plan.pushed.push(cond);
+                    quals.push(clause);
+                }
+                Some(_) => {
+                    return Err(
+                        "a WHERE condition is only narrowed by Salesforce and rechecked here"
+                            .into(),
+                    )
+                }
+                None => return Err("a WHERE condition is evaluated here".into()),
+            }
+        }
+        if !deparser.params.is_empty() {
+            return Err("a WHERE condition uses a runtime parameter".into());
+        }
+        if plan
+            .pushed
+            .iter()
+            .any(crate::pushdown::Cond::wants_deleted_rows)
+        {
+            plan.all_rows = true;
+        }
+
+        let object = ObjectFacts {
+            multi_currency: meta.multi_currency(),
+        };
+        let facts = |attnum: i16| -> Option<(ColumnFacts, &TableColumn)> {
+            let column = columns.iter().find(|c| c.attnum == attnum)?;
+            let field = plan::field_of(column);
+            let info = meta.field(&field);
+            let flag = |name: &str| {
+                column
+                    .options
+                    .get(name)
+                    .and_then(|v| crate::options::parse_bool(name, v).ok())
+                    .unwrap_or(false)
+            };
+            let facts = ColumnFacts {
+                name: column.name.clone(),
+                value_type: value_type(column),
+                sf_type: info.map(|i| i.sf_type.clone()),
+                groupable: info.is_some_and(|i| i.groupable),
+                aggregatable: info.is_some_and(|i| i.aggregatable),
+                restricted_picklist: info.is_some_and(|i| i.restricted_picklist),
+                formula: info.is_some_and(|i| i.formula) || flag("formula"),
+                group_exact: flag("group_exact"),
+                converted_currency: crate::options::converted_currency_field(&field).is_some(),
+                precision: info.and_then(|i| i.precision),
+                field,
+            };
+            Some((facts, column))
+        };
+
+        // The scan's target list: group keys, then each aggregate that the grouping target,
+        // HAVING and anything computed above use (postgres_fdw's foreign_grouping_ok).
+        let target = (*output_rel).reltarget;
+        let group_clause = (*parse).groupClause;
+        let mut tlist: *mut pg_sys::List = ptr::null_mut();
+        let mut group_exprs: *mut pg_sys::List = ptr::null_mut();
+        let mut grouped_attnums: Vec<i16> = Vec::new();
+        let mut others: Vec<*mut pg_sys::Node> = Vec::new();
+        let exprs = (*target).exprs;
+        for i in 0..super::list_len(exprs) {
+            let expr = super::list_nth(exprs, i) as *mut pg_sys::Node;
+            let sortgroupref = if (*target).sortgrouprefs.is_null() {
+                0
+            } else {
+                *(*target).sortgrouprefs.add(i)
+            };
+            let is_group_key = sortgroupref != 0
+                && !pg_sys::get_sortgroupref_clause_noerr(sortgroupref, group_clause).is_null();
+            if !is_group_key {
+                others.push(expr);
+                continue;
+            }
+            let attnum = own_column(expr, relid).ok_or("GROUP BY an expression: computed here")?;
+            let (column, _) = facts(attnum).ok_or("GROUP BY a column that is not a field")?;
+            if let Some(reason) = group_key_refusal(&column) {
+                return Err(format!("GROUP BY {}: {reason}", column.name));
+            }
+            grouped_attnums.push(attnum);
+            group_exprs = pg_sys::lappend(group_exprs, expr as *mut c_void);
+            tlist = pg_sys::add_to_flat_tlist(
+                tlist,
+                pg_sys::lappend(ptr::null_mut(), expr as *mut c_void),
+            );
+        }
+        let having = (*extra).havingQual;
+        if !having.is_null() {
+            others.push(having);
+        }
+        for expr in others {
+            if pg_sys::contain_subplans(expr) {
+                return Err("a subquery over the groups".into());
+            }
+            // The aggregates and the columns outside them; the rest is computed above.
+            let flags = pg_sys::PVC_INCLUDE_AGGREGATES
+                | pg_sys::PVC_INCLUDE_WINDOWFUNCS
+                | pg_sys::PVC_INCLUDE_PLACEHOLDERS;
+            let parts = pg_sys::pull_var_clause(expr, flags as c_int);
+            for j in 0..super::list_len(parts) {
+                let part = super::list_nth(parts, j) as *mut pg_sys::Node;
+                match (*part).type_ {
+                    NodeTag::T_Aggref => {
+                        check_aggref(part as *mut pg_sys::Aggref, relid, &facts, object)?;
+                        tlist = pg_sys::add_to_flat_tlist(
+                            tlist,
+                            pg_sys::lappend(ptr::null_mut(), part as *mut c_void),
+                        );
+                    }
+                    NodeTag::T_Var => {
+                        let grouped = own_column(part, relid)
+                            .is_some_and(|attnum| grouped_attnums.contains(&attnum));
+                        if !grouped {
+                            return Err("a column outside GROUP BY and aggregates".into());
+                        }
+                    }
+                    _ => return Err("an expression the grouping cannot ship".into()),
+                }
+            }
+        }
+
+        // The SOQL select list and how each tlist entry is filled from its answer.
+        let mut select = AggregateSelect::default();
+        let mut outputs = Vec::new();
+        let mut group_by = Vec::new();
+        let mut fallback_items = Vec::new();
+        for i in 0..super::list_len(tlist) {
+            let entry = super::list_nth(tlist, i) as *mut pg_sys::TargetEntry;
+            let expr = (*entry).expr as *mut pg_sys::Node;
+            if let Some(attnum) = own_column(expr, relid) {
+                let (column, table_column) = facts(attnum).ok_or("a column that is not a field")?;
+                if !group_by
+                    .iter()
+                    .any(|g: &String| g.eq_ignore_ascii_case(&column.field))
+                {
+                    group_by.push(column.field.clone());
+                }
+                outputs.push(AggregateOutput {
+                    value: select.group_key(&column.field),
+                    name: column.name.clone(),
+                    kind: table_column.kind.ok_or("a column of an unsupported type")?,
+                    typmod: table_column.typmod,
+                });
+                fallback_items.push(quote(&column.name));
+                continue;
+            }
+            let aggref = expr as *mut pg_sys::Aggref;
+            let (func, attnum) = check_aggref(aggref, relid, &facts, object)?;
+            let column = attnum.and_then(&facts);
+            let field = column.as_ref().map(|(c, _)| c.field.as_str());
+            let column_kind = column.as_ref().and_then(|(_, t)| t.kind);
+            let result_kind =
+                PgKind::from_oid((*aggref).aggtype).ok_or("an aggregate of an unsupported type")?;
+            let value = match select.aggregate(func, field, result_kind == PgKind::Numeric) {
+                Output::Average { sum, count } if column_kind == Some(PgKind::Numeric) => {
+                    Output::NumericAverage {
+                        sum,
+                        count,
+                        decimals: column.as_ref().and_then(|(c, _)| c.precision).unwrap_or(0),
+                    }
+                }
+                other => other,
+            };
+            let (kind, typmod) = match func {
+                // min and max give a value of the column, shown as the column shows it.
+                AggFunc::Min | AggFunc::Max => (
+                    column_kind.ok_or("an aggregate of an unsupported type")?,
+                    column.as_ref().map_or(-1, |(_, t)| t.typmod),
+                ),
+                _ => (result_kind, -1),
+            };
+            let name = func.sql(column.as_ref().map(|(c, _)| c.name.as_str()));
+            // pg_catalog's, whatever the search_path when the fallback runs.
+            let quoted = column.as_ref().map(|(c, _)| quote(&c.name));
+            fallback_items.push(format!("pg_catalog.{}", func.sql(quoted.as_deref())));
+            outputs.push(AggregateOutput {
+                value,
+                name,
+                kind,
+                typmod,
+            });
+        }
+        let fallback_sql = fallback_sql(
+            table_oid,
+            &table_name,
+            relid,
+            &fallback_items,
+            &quals,
+            &grouped_attnums
+                .iter()
+                .filter_map(|a| columns.iter().find(|c| c.attnum == *a))
+                .map(|c| quote(&c.name))
+                .collect::<Vec<_>>(),
+        );
+        plan.limit = None;
+        plan.order_by = Vec::new();
+        plan.bulk = false;
+        plan.param_count = 0;
+        plan.check_as_user = Some((*input_rel).userid.to_u32()).filter(|u| *u != 0);
+        plan.aggregate = Some(AggregateQuery {
+            select,
+            group_by,
+            outputs,
+            fallback_sql,
+        });
+        let rows = if group_clause.is_null() {
+            1.0
+        } else {
+            pg_sys::estimate_num_groups(
+                root,
+                group_exprs,
+                (*input_rel).rows,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        Ok(Grouped {
+            plan,
+            tlist,
+            having: implicit_and_list(having),
+            rows,
+        })
+    }
+}
+
+/// HAVING as the list of ANDed clauses the scan's qual wants.
+unsafe fn implicit_and_list(having: *mut pg_sys::Node) -> *mut pg_sys::List {
+    unsafe {
+        if having.is_null() {
+            ptr::null_mut()
+        } else if (*having).type_ == NodeTag::T_List {
+            having as *mut pg_sys::List
+        } else {
+            pg_sys::make_ands_implicit(having as *mut pg_sys::Expr)
+        }
+    }
+}
+
+/// The attribute number when `node` is a plain column of the relation.
+unsafe fn own_column(node: *mut pg_sys::Node, relid: u32) -> Option<i16> {
+    unsafe {
+        if node.is_null() || (*node).type_ != NodeTag::T_Var {
+            return None;
+        }
+        let var = node as *mut pg_sys::Var;
+        ((*var).varno as u32 == relid && (*var).varlevelsup == 0 && (*var).varattno > 0)
+            .then_some((*var).varattno)
+    }
+}
+
+/// The aggregate and its column (None for count(*)), when Salesforce computes it exactly.
+unsafe fn check_aggref<'a>(
+    aggref: *mut pg_sys::Aggref,
+    relid: u32,
+    facts: &dyn Fn(i16) -> Option<(ColumnFacts, &'a TableColumn)>,
+    object: ObjectFacts,
+) -> Result<(AggFunc, Option<i16>), String> {
+    unsafe {
+        let plain = (*aggref).aggfilter.is_null()
+            && (*aggref).aggorder.is_null()
+            && (*aggref).agglevelsup == 0
+            && (*aggref).aggkind == b'n' as std::os::raw::c_char // AGGKIND_NORMAL
+            && (*aggref).aggsplit == pg_sys::AggSplit::AGGSPLIT_SIMPLE
+            && !(*aggref).aggvariadic;
+        let name = CStr::from_ptr(pg_sys::get_func_name((*aggref).aggfnoid))
+            .to_string_lossy()
+            .into_owned();
+        let in_catalog = pg_sys::get_func_namespace((*aggref).aggfnoid)
+            == pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE);
+        let func = AggFunc::from_name(&name, (*aggref).aggstar, !(*aggref).aggdistinct.is_null())
+            .filter(|_| plain && in_catalog)
+            .ok_or_else(|| format!("the aggregate {name}() is computed here"))?;
+        if func == AggFunc::CountStar {
+            return Ok((func, None));
+        }
+        let args = (*aggref).args;
+        if super::list_len(args) != 1 {
+            return Err(format!("{name}() of several arguments"));
+        }
+        let entry = super::list_nth(args, 0) as *mut pg_sys::TargetEntry;
+        let attnum = own_column((*entry).expr as *mut pg_sys::Node, relid)
+            .ok_or_else(|| format!("{name}() of an expression"))?;
+        let (column, _) =
+            facts(attnum).ok_or_else(|| format!("{name}() of a column that is not a field"))?;
+        match aggregate_refusal(func, Some(&column), object) {
+            Some(reason) => Err(reason),
+            None => Ok((func, Some(attnum))),
+        }
+    }
+}
+
+fn value_type(column: &TableColumn) -> ValueType {
+    match column.kind {
+        Some(PgKind::Int2) => ValueType::SmallInt,
+        Some(PgKind::Int4) => ValueType::Integer,
+        Some(PgKind::Int8) => ValueType::BigInt,
+        Some(PgKind::Numeric) => ValueType::Numeric {
+            rounded: column.typmod >= 4,
+        },
+        Some(PgKind::Date) => ValueType::Date,
+        Some(PgKind::Timestamptz) => ValueType::Timestamp,
+        Some(PgKind::Time) => ValueType::Time,
+        Some(PgKind::Bool) => ValueType::Bool,
+        Some(PgKind::Text) => ValueType::Text,
+        _ => ValueType::Other,
+    }
+}
+
+fn quote(identifier: &str) -> String {
+    let text = CString::new(identifier).unwrap_or_default();
+    // SAFETY: quote_identifier reads a NUL-terminated string and returns it or a palloc'd copy.
+    unsafe {
+        CStr::from_ptr(pg_sys::quote_identifier(text.as_ptr()))
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// The aggregate as SQL over the foreign table, for Postgres to compute from the rows when
+/// Salesforce cannot answer: the same outputs, conditions and groups.
+unsafe fn fallback_sql(
+    table_oid: pg_sys::Oid,
+    table_name: &str,
+    relid: u32,
+    items: &[String],
+    quals: &[*mut pg_sys::Expr],
+    group_by: &[String],
+) -> String {
+    unsafe {
+        let namespace = pg_sys::get_namespace_name(pg_sys::get_rel_namespace(table_oid));
+        let schema = CStr::from_ptr(namespace).to_string_lossy().into_owned();
+        let name = CString::new(table_name).unwrap_or_default();
+        let context = pg_sys::deparse_context_for(name.as_ptr(), table_oid);
+        let conditions: Vec<String> = quals
+            .iter()
+            .map(|qual| {
+                // The deparse context is a one-table range table: the table is relation 1.
+                let copy = pg_sys::copyObjectImpl(*qual as *const c_void) as *mut pg_sys::Node;
+                ChangeVarNodes(copy, relid as c_int, 1, 0);
+                let text = pg_sys::deparse_expression(copy, context, false, false);
+                format!("({})", CStr::from_ptr(text).to_string_lossy())
+            })
+            .collect();
+        let mut sql = format!(
+            "SELECT {} FROM ONLY {}.{}",
+            items.join(", "),
+            quote(&schema),
+            quote(table_name)
+        );
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        if !group_by.is_empty() {
+            sql.push_str(" GROUP BY ");
+            sql.push_str(&group_by.join(", "));
+        }
+        sql
+    }
+}
