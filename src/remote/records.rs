@@ -173,6 +173,23 @@ impl Page {
         self.len() == 0
     }
 
+    /// About how many bytes the page holds (for keeping pages within work_mem).
+    pub fn approx_bytes(&self) -> usize {
+        match self {
+            Page::Rest(records) => {
+                records.text.len()
+                    + records.slots.len() * std::mem::size_of::<Slot>()
+                    + records.strings.iter().map(|s| s.len() + 24).sum::<usize>()
+                    + records.values.len() * 64
+            }
+            Page::Csv { records, .. } => records.iter().map(|r| r.as_slice().len() + 64).sum(),
+            Page::Joined(joined) => {
+                joined.parts.iter().map(|p| p.approx_bytes()).sum::<usize>()
+                    + joined.rows.len() * 64
+            }
+        }
+    }
+
     /// The value of planned column `column` in record `record`. Empty CSV values are NULL:
     /// Salesforce stores no empty strings.
     pub fn field(&self, record: usize, column: usize) -> Field<'_> {

@@ -14,6 +14,7 @@ pub mod limit;
 pub mod metadata;
 pub mod plan;
 pub mod prefetch;
+pub mod rescan_cache;
 pub mod rows;
 pub mod session;
 pub mod sort;
@@ -40,6 +41,9 @@ use session::ScanSession;
 const STARTUP_COST: f64 = 100.0;
 /// Per-row cost: JSON over HTTP is far dearer than a local tuple.
 const ROW_COST: f64 = 0.05;
+/// Objects up to this many rows are read whole once for a lookup scan rescanned with new keys
+/// (a few dozen requests at most), instead of one request per key.
+const LOOKUP_MAX_ROWS: f64 = 50_000.0;
 
 pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
     routine.GetForeignRelSize = Some(get_foreign_rel_size);
@@ -157,6 +161,8 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(
             metadata::table_meta(foreigntableid, user).rows()
         };
         (*baserel).rows = (object_rows * selectivity).max(1.0).round();
+        // (the planner raises `tuples` to `rows` afterwards: the object's rows are kept here)
+        plan.object_rows = object_rows;
         (*baserel).fdw_private = plan_to_node(&plan) as *mut c_void;
     }
 }
@@ -319,6 +325,13 @@ unsafe extern "C-unwind" fn get_foreign_plan(
                 Some(reason) => plan.bulk_note = Some(reason),
             }
         }
+        // A correlated lookup by key on an object small enough to read whole once.
+        let object_rows = plan.object_rows;
+        if !plan.bulk && !plan.wide && object_rows <= LOOKUP_MAX_ROWS {
+            let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
+            let batch = ServerOptions::from_map(&server.options).map_or(2000, |o| o.batch_size);
+            plan.lookup = plan.find_lookup((object_rows / batch as f64).ceil().max(1.0) as u64);
+        }
         let mut fdw_exprs: *mut pg_sys::List = ptr::null_mut();
         for expr in &deparser.params {
             fdw_exprs = pg_sys::lappend(fdw_exprs, *expr as *mut c_void);
@@ -363,6 +376,8 @@ struct ExecState {
     split: Option<split::SplitQueries>,
     /// An aggregate Postgres computes after all, and why (EXPLAIN ANALYZE).
     fallback: Option<grouped_rows::Fallback>,
+    /// Rescans of a lookup scan before its index is built.
+    new_keys: u64,
     fallback_reason: Option<String>,
 }
 
@@ -456,6 +471,7 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             split: None,
             fallback: None,
             fallback_reason: None,
+            new_keys: 0,
         }));
         // Registered before any network call, so the state is freed even if that call fails.
         let callback = pg_sys::MemoryContextAllocZero(
@@ -621,8 +637,22 @@ unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanSt
         let values = evaluate_params(node, state);
         state.soql = state.plan.soql(&values);
         state.split = state.plan.split(&values);
+        let key = state.plan.lookup_key(&values);
         if let Some(session) = state.session.as_mut() {
-            session.restart(state.soql.clone(), state.split.clone());
+            // A lookup scan reads its rows whole once its keys not seen before have cost as
+            // many requests as that read will.
+            if let (Some(lookup), Some(soql)) = (&state.plan.lookup, &state.soql) {
+                if key.is_some() && session.may_index() && !session.has_result(soql) {
+                    state.new_keys += 1;
+                    // (the scan's first key, at its start, counts too)
+                    if state.new_keys + 1 >= lookup.full_read_requests {
+                        if let Some(all) = state.plan.soql_without_lookup() {
+                            report(session.build_index(all, lookup.column));
+                        }
+                    }
+                }
+            }
+            session.restart(state.soql.clone(), state.split.clone(), key.as_deref());
         }
     }
 }
@@ -649,13 +679,17 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
     es: *mut pg_sys::ExplainState,
 ) {
     unsafe {
-        let (plan, executed_soql, fallback_reason) = match exec_state(node) {
+        let (plan, executed_soql, fallback_reason, from_memory) = match exec_state(node) {
             Some(state) => (
                 state.plan.clone(),
                 (state.session.is_some() || state.fallback.is_some()).then(|| state.soql.clone()),
                 state.fallback_reason.clone(),
+                state
+                    .session
+                    .as_ref()
+                    .map_or(0, |s| s.rescans_from_memory()),
             ),
-            None => (scan_plan(node), None, None),
+            None => (scan_plan(node), None, None, 0),
         };
         let soql = match executed_soql {
             Some(soql) => soql,
@@ -689,6 +723,9 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
             soql.as_deref()
                 .unwrap_or("(none: no row can match, nothing is sent)"),
         );
+        if from_memory > 0 {
+            property(c"Rescans answered from memory", &from_memory.to_string());
+        }
         if let Some(reason) = fallback_reason {
             property(c"Aggregates", &format!("computed here: {reason}"));
         } else if (*es).verbose {

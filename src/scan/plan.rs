@@ -61,6 +61,26 @@ pub struct ScanPlan {
     pub aggregate: Option<AggregateQuery>,
     /// Why Postgres aggregates the rows of this scan itself, for EXPLAIN VERBOSE.
     pub aggregate_note: Option<String>,
+    /// Rows of the object (recordCount, or ANALYZE's), as planning estimated them.
+    pub object_rows: f64,
+    /// A scan looked up by one key per rescan, which rescans may answer from an index of
+    /// all its rows (`scan::rescan_cache`).
+    pub lookup: Option<Lookup>,
+}
+
+/// `field = $param` on a text or id column, the scan's only condition with a parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lookup {
+    /// The parameter (index into the scan's runtime parameters).
+    pub param: usize,
+    /// The field's position among the planned columns.
+    pub column: usize,
+    /// The condition's position in `pushed`.
+    pub cond: usize,
+    /// Requests a read of all the rows takes (estimated): rescans with new keys wait until they
+    /// have cost as much before reading them all (so the scan costs at most twice the best of
+    /// the two, whatever the number of outer rows).
+    pub full_read_requests: u64,
 }
 
 /// An aggregate query: its SELECT list and GROUP BY, how each output column (the scan tuple,
@@ -129,6 +149,8 @@ impl ScanPlan {
             check_as_user: None,
             aggregate: None,
             aggregate_note: None,
+            object_rows: 0.0,
+            lookup: None,
             server_oid,
             table_name: table_name.to_string(),
             object: options.object.clone(),
@@ -196,6 +218,53 @@ impl ScanPlan {
             query.limit = Some(crate::aggregate::MAX_GROUPS + 1);
         }
         Some(query)
+    }
+
+    /// The lookup condition of a scan looked up by key per rescan, if it is one.
+    pub fn find_lookup(&self, full_read_requests: u64) -> Option<Lookup> {
+        use crate::pushdown::{CmpOp, FieldClass, Operand};
+        let with_params: Vec<usize> = (0..self.pushed.len())
+            .filter(|&i| !self.pushed[i].plan_exact() && self.pushed[i].uses_param())
+            .collect();
+        let [cond] = with_params[..] else {
+            return None;
+        };
+        let Cond::Compare {
+            field,
+            class: FieldClass::Id | FieldClass::Text,
+            op: CmpOp::Eq,
+            value: Operand::Param(param),
+        } = &self.pushed[cond]
+        else {
+            return None;
+        };
+        let column = self
+            .columns
+            .iter()
+            .position(|c| c.field.eq_ignore_ascii_case(field))?;
+        Some(Lookup {
+            param: *param,
+            column,
+            cond,
+            full_read_requests,
+        })
+    }
+
+    /// The SOQL of all the rows a lookup scan may return: its conditions but the key's.
+    pub fn soql_without_lookup(&self) -> Option<String> {
+        let lookup = self.lookup.as_ref()?;
+        let mut all = self.clone();
+        all.pushed.remove(lookup.cond);
+        all.lookup = None;
+        all.soql(&[])
+    }
+
+    /// The key of a lookup rescan: the parameter's text (None when it is NULL: no row).
+    pub fn lookup_key(&self, params: &[Value]) -> Option<String> {
+        match params.get(self.lookup.as_ref()?.param) {
+            Some(Value::Text(key)) => Some(key.clone()),
+            _ => None,
+        }
     }
 
     /// The SOQL as EXPLAIN shows it before execution: parameters as `$1`, `$2`...

@@ -1,6 +1,7 @@
 //! The executor side of a scan: a lazy, page-at-a-time stream of records (memory bounded by the
 //! few pages in flight, see `prefetch`), and the mapping of one record onto the slot's datums.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pgrx::pg_sys::Datum;
@@ -23,7 +24,7 @@ pub struct RecordStream {
     /// Where the planned columns are in a record.
     shape: RowShape,
     /// The page being read, and the position of its next record.
-    page: Option<Page>,
+    page: Option<Arc<Page>>,
     next: usize,
     /// The thread fetching pages ahead.
     prefetch: Option<Prefetch>,
@@ -37,6 +38,13 @@ pub struct RecordStream {
     bulk_parallelism: usize,
     /// REST queries of a read too wide for one request.
     split: Option<SplitQueries>,
+    /// The pages read so far, kept while they fit in `keep_budget` bytes, so that a rescan
+    /// asking the same can be answered from memory (`session`).
+    kept: Vec<Arc<Page>>,
+    kept_bytes: usize,
+    keep_budget: usize,
+    /// Every page of the SOQL was read and kept.
+    kept_all: bool,
 }
 
 /// Rows read so far, reported as a NOTICE every `salesforce_fdw.progress_interval` seconds.
@@ -97,7 +105,44 @@ impl RecordStream {
             bulk_timeout: Duration::from_secs(600),
             bulk_parallelism: 1,
             split: None,
+            kept: Vec::new(),
+            kept_bytes: 0,
+            keep_budget: 0,
+            kept_all: false,
         }
+    }
+
+    /// Keeps the pages read, up to `bytes` in all (0: keeps none).
+    pub fn keeping(mut self, bytes: usize) -> Self {
+        self.keep_budget = bytes;
+        self
+    }
+
+    /// The whole result of the SOQL just read to its end, when all of it was kept: its pages
+    /// and their size. Taken once.
+    pub fn take_kept(&mut self) -> Option<(String, Vec<Arc<Page>>, usize)> {
+        if !self.kept_all {
+            return None;
+        }
+        self.kept_all = false;
+        let soql = self.soql.clone()?;
+        let bytes = std::mem::replace(&mut self.kept_bytes, 0);
+        Some((soql, std::mem::take(&mut self.kept), bytes))
+    }
+
+    /// Whether the read still keeps its pages (it has not outgrown its budget).
+    pub fn is_keeping(&self) -> bool {
+        self.keep_budget > 0
+    }
+
+    /// The record `next_record` returned last.
+    pub fn current_record(&self) -> SfResult<Option<(&Page, usize)>> {
+        Ok(self.page.as_deref().map(|page| (page, self.next - 1)))
+    }
+
+    /// Sets how many bytes of pages the next read may keep.
+    pub fn set_keep_budget(&mut self, bytes: usize) {
+        self.keep_budget = bytes;
     }
 
     /// Reads REST pages through these split queries (a field list too long for one request).
@@ -139,6 +184,9 @@ impl RecordStream {
         self.split = split;
         self.page = None;
         self.started = false;
+        self.kept.clear();
+        self.kept_bytes = 0;
+        self.kept_all = false;
     }
 
     pub fn soql(&self) -> Option<&str> {
@@ -186,10 +234,22 @@ impl RecordStream {
             match prefetch.next_page()? {
                 Some(page) => {
                     self.progress.add(page.len(), &self.object);
+                    let page = Arc::new(page);
+                    if self.keep_budget > 0 {
+                        self.kept_bytes += page.approx_bytes();
+                        if self.kept_bytes <= self.keep_budget {
+                            self.kept.push(page.clone());
+                        } else {
+                            // Too big to keep: nothing is kept of this read.
+                            self.keep_budget = 0;
+                            self.kept.clear();
+                        }
+                    }
                     self.page = Some(page);
                     self.next = 0;
                 }
                 None => {
+                    self.kept_all = self.keep_budget > 0;
                     self.finish();
                     return Ok(None);
                 }
@@ -197,7 +257,7 @@ impl RecordStream {
         }
         let record = self.next;
         self.next += 1;
-        Ok(self.page.as_ref().map(|page| (page, record)))
+        Ok(self.page.as_deref().map(|page| (page, record)))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::options::{BulkMode, ServerOptions};
 use crate::remote::connection;
 use crate::remote::records::{Page, RowShape};
 use crate::scan::plan::{PlannedColumn, ScanPlan};
+use crate::scan::rescan_cache::{Replay, RescanCache};
 use crate::scan::rows::{fill_datums, RecordStream};
 use crate::scan::split::SplitQueries;
 
@@ -18,6 +19,9 @@ pub struct ScanSession {
     server: ForeignServer,
     columns: Vec<PlannedColumn>,
     stream: Option<RecordStream>,
+    /// What rescans can be answered with from memory, and the replay in progress.
+    cache: RescanCache,
+    replay: Option<Replay>,
 }
 
 impl ScanSession {
@@ -28,6 +32,8 @@ impl ScanSession {
             server,
             columns: Vec::new(),
             stream: None,
+            cache: RescanCache::new(work_mem_bytes()),
+            replay: None,
         })
     }
 
@@ -62,7 +68,8 @@ impl ScanSession {
                 bulk_timeout,
                 server_options.bulk_parallelism as usize,
             )
-            .with_split(split),
+            .with_split(split)
+            .keeping(self.cache.remaining()),
         );
         Ok(())
     }
@@ -74,12 +81,10 @@ impl ScanSession {
         values: &mut [pg_sys::Datum],
         nulls: &mut [bool],
     ) -> SfResult<bool> {
-        let Some(stream) = self.stream.as_mut() else {
-            return Ok(false);
-        };
-        match stream.next_record()? {
+        let columns = &self.columns;
+        match next_of(&mut self.replay, &mut self.stream, &mut self.cache)? {
             Some((page, record)) => {
-                fill_datums(page, record, &self.columns, values, nulls)?;
+                fill_datums(page, record, columns, values, nulls)?;
                 Ok(true)
             }
             None => Ok(false),
@@ -89,17 +94,64 @@ impl ScanSession {
     /// The next record and the page holding it (which tells how many records came with it),
     /// or None at the end.
     pub fn next_record(&mut self) -> SfResult<Option<(&Page, usize)>> {
-        match self.stream.as_mut() {
-            Some(stream) => stream.next_record(),
-            None => Ok(None),
+        next_of(&mut self.replay, &mut self.stream, &mut self.cache)
+    }
+
+    /// Restarts the scan, with a new SOQL when parameters changed (nested-loop rescans),
+    /// from memory when it can: the same SOQL read before, or the rows of `key` once a lookup
+    /// scan is indexed.
+    pub fn restart(
+        &mut self,
+        soql: Option<String>,
+        split: Option<SplitQueries>,
+        key: Option<&str>,
+    ) {
+        self.replay = soql
+            .as_deref()
+            .and_then(|soql| self.cache.replay_of(soql))
+            .or_else(|| key.and_then(|key| self.cache.replay_key(key)));
+        if let Some(stream) = self.stream.as_mut() {
+            stream.set_keep_budget(self.cache.remaining());
+            stream.restart(soql, split);
         }
     }
 
-    /// Restarts the scan, with a new SOQL when parameters changed (nested-loop rescans).
-    pub fn restart(&mut self, soql: Option<String>, split: Option<SplitQueries>) {
-        if let Some(stream) = self.stream.as_mut() {
-            stream.restart(soql, split);
+    /// Whether the whole result of `soql` is kept.
+    pub fn has_result(&self, soql: &str) -> bool {
+        self.cache.has_result(soql)
+    }
+
+    /// Whether a lookup scan may still be indexed (not yet done, not failed).
+    pub fn may_index(&self) -> bool {
+        !self.cache.has_index() && !self.cache.index_failed()
+    }
+
+    /// Reads every row of a lookup scan (`soql`: its conditions without the key's) and indexes
+    /// them by their field number `column`, if they fit in work_mem; stops reading as soon as
+    /// they do not.
+    pub fn build_index(&mut self, soql: String, column: usize) -> SfResult<()> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(());
+        };
+        stream.set_keep_budget(self.cache.remaining());
+        stream.restart(Some(soql), None);
+        while stream.next_record()?.is_some() {
+            if !stream.is_keeping() {
+                self.cache.mark_index_failed();
+                stream.finish();
+                return Ok(());
+            }
         }
+        match stream.take_kept() {
+            Some((_, pages, bytes)) => self.cache.build_index(pages, bytes, column),
+            None => self.cache.mark_index_failed(),
+        }
+        Ok(())
+    }
+
+    /// Rescans answered from memory so far.
+    pub fn rescans_from_memory(&self) -> u64 {
+        self.cache.answered
     }
 
     /// Frees the HTTP client and the buffered page as soon as the scan ends (and deletes a
@@ -109,4 +161,32 @@ impl ScanSession {
             stream.finish();
         }
     }
+}
+
+/// work_mem, in bytes: what a scan may keep for its rescans.
+fn work_mem_bytes() -> usize {
+    // SAFETY: work_mem is a GUC variable of this backend, read on its thread.
+    (unsafe { pg_sys::work_mem }).max(64) as usize * 1024
+}
+
+/// The next record: from the replay in progress, else from the stream (whose whole result, once
+/// read to its end, is kept for rescans asking the same, if it fits).
+fn next_of<'a>(
+    replay: &'a mut Option<Replay>,
+    stream: &'a mut Option<RecordStream>,
+    cache: &mut RescanCache,
+) -> SfResult<Option<(&'a Page, usize)>> {
+    if let Some(replay) = replay.as_mut() {
+        return Ok(replay.next_record());
+    }
+    let Some(stream) = stream.as_mut() else {
+        return Ok(None);
+    };
+    if stream.next_record()?.is_none() {
+        if let Some((soql, pages, bytes)) = stream.take_kept() {
+            cache.remember(soql, pages, bytes);
+        }
+        return Ok(None);
+    }
+    stream.current_record()
 }
