@@ -70,9 +70,9 @@ run() { # settings, query -> "requests seconds md5-of-answer"
   local settings="$1" query="$2" start end
   curl -s -o /dev/null -X DELETE "$SF_EMULATOR_URL/__emulator/requests"
   start=$(date +%s.%N)
-  answer=$(psql -X -A -t -v ON_ERROR_STOP=1 -c "$settings" -c "$query order by 1" | md5sum | cut -c1-8)
+  answer=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$settings" -c "$query order by 1" | md5sum | cut -c1-8)
   end=$(date +%s.%N)
-  echo "$(requests) $(echo "$end - $start" | bc) $answer"
+  echo "$(requests) $(awk "BEGIN {print $end - $start}") $answer"
 }
 echo "| query | requests before | seconds before | requests after | seconds after | same answer |"
 echo "|---|---:|---:|---:|---:|---|"

@@ -66,7 +66,7 @@ if [ -d "$FIXTURES/cumulusci" ]; then
 else
   echo "skipping 10_real_describes: $FIXTURES not found"
 fi
-# A third one, with 100,000 opportunities behind injected faults (15_faults).
+# A third one, with 100,000 opportunities behind injected faults (23_faults).
 main_emulator_pid="$EMULATOR_PID"; main_emulator_url="$SF_EMULATOR_URL"
 start_emulator "$TMP/faulty-emulator.log" --scale 100 --fault-503-rate 0.1 --fault-drop-rate 0.05 \
   --expire-sessions-every 50 --fault-seed 11
@@ -82,18 +82,18 @@ EMULATOR_PID="$main_emulator_pid"; SF_EMULATOR_URL="$main_emulator_url"
 start_cluster "$TMP/pg" "shared_preload_libraries = 'pg_cron'" \
   "cron.database_name = 'salesforce_fdw_regress'" "cron.host = '$TMP/pg'"
 export SF_TEST_TMP="$TMP"
-# Snapshot tests change the emulator's data: they run after the tests that read it.
-schedule=(00_setup 01_scan 02_errors 03_plan_cache 04_differential 05_pushdown 06_aggregates 08_import 09_auth
-          "${fixture_tests[@]}" 11_governor 14_bulk 16_real_clients 17_real_org 18_engine 12_snapshots 13_pg_cron 19_roles 15_faults
-          99_soql_check)
+# The tests of tests/regress/schedule, in its order (10_real_describes only with the fixtures).
+mapfile -t schedule < <(sed -n 's/^test: *//p' "$ROOT/tests/regress/schedule" |
+  { if [ ${#fixture_tests[@]} = 0 ]; then grep -vx 10_real_describes; else cat; fi; })
 if [ -n "${TESTS:-}" ]; then
   read -r -a schedule <<<"$TESTS"
 fi
+printf 'test: %s\n' "${schedule[@]}" > "$TMP/schedule"
 set +e
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" \
   --host="$PGHOST" --port="$PGPORT" --user=postgres \
   --inputdir="$ROOT/tests/regress" --outputdir="$TMP/regress" \
-  --dbname=salesforce_fdw_regress "${schedule[@]}" 2>&1 | tee "$TMP/regress.log"
+  --dbname=salesforce_fdw_regress --schedule="$TMP/schedule" 2>&1 | tee "$TMP/regress.log"
 regress_status=${PIPESTATUS[0]}
 set -e
 if [ "$regress_status" != 0 ]; then

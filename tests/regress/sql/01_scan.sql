@@ -1,4 +1,5 @@
 -- Scans: every row and value the emulator holds, across pages, with only the needed fields.
+\i tests/regress/sql/include/objects.sql
 \getenv test_tmp SF_TEST_TMP
 \set VERBOSITY default
 

@@ -1,5 +1,6 @@
 -- Errors a user can cause: each names what is wrong, with a hint, a fitting SQLSTATE, and no
 -- secret anywhere in the message.
+\i tests/regress/sql/include/objects.sql
 \getenv emulator_url SF_EMULATOR_URL
 \set VERBOSITY default
 

@@ -1,5 +1,6 @@
 -- Cached plans run again and again without crashing (supabase-wrappers 0.1.28 crashes here
 -- with its own scan callbacks), and give the right rows every time.
+\i tests/regress/sql/include/objects.sql
 SET plan_cache_mode = force_generic_plan;
 PREPARE by_stage(text) AS SELECT count(*) FROM sf.opportunity WHERE stage_name = $1;
 EXECUTE by_stage('Closed Won');

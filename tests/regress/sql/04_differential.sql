@@ -4,6 +4,7 @@
 -- the two results must be equal as multisets (EXCEPT ALL both ways) with equal row counts.
 -- Then the emulator's request log shows that shippable conditions really reach Salesforce, and
 -- EXPLAIN documents which conditions are shipped (SOQL) and which stay local (Filter).
+\i tests/regress/sql/include/objects.sql
 \getenv tmp SF_TEST_TMP
 \set VERBOSITY terse
 SET client_min_messages = warning;

@@ -1,6 +1,7 @@
 -- What goes to Salesforce: WHERE conditions (exact ones leave the local filter, supersets stay
 -- in it), ORDER BY on types Salesforce orders like Postgres, LIMIT only when nothing is
 -- filtered locally, queryAll for deleted rows, and row estimates from recordCount.
+\i tests/regress/sql/include/objects.sql
 
 -- Exact conditions on numbers, dates, booleans: shipped, and no local Filter left.
 EXPLAIN (COSTS OFF)

@@ -3,6 +3,7 @@
 -- of the emulator behaves like a real one (SALESFORCE.md 12.1, 12.2, 12.15): text groups
 -- case-insensitively, currency aggregates come back in the corporate currency, numbers carry
 -- more decimals than their scale, GROUP BY answers stop at 2,000 rows.
+\i tests/regress/sql/include/objects.sql
 \getenv tmp SF_TEST_TMP
 \set VERBOSITY terse
 SET client_min_messages = warning;

@@ -1,5 +1,6 @@
 -- IMPORT FOREIGN SCHEMA: one table per queryable object, every field type mapped, API names in
 -- the object/field options, LIMIT TO / EXCEPT by API or snake_case name, naming 'api'.
+\i tests/regress/sql/include/objects.sql
 \set VERBOSITY default
 
 CREATE SCHEMA imported;

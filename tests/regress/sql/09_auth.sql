@@ -1,5 +1,6 @@
 -- Every OAuth flow against the emulator, sandbox/My Domain rules, and each role with its own
 -- user mapping.
+\i tests/regress/sql/include/objects.sql
 \getenv emulator_url SF_EMULATOR_URL
 \getenv test_tmp SF_TEST_TMP
 \set VERBOSITY default

@@ -1,6 +1,7 @@
 -- IMPORT over real describes recorded from real orgs (shared/fixtures/salesforce): a second
 -- emulator serves those objects with generated values per field type; every table imports and
 -- every column of every table reads.
+\i tests/regress/sql/include/objects.sql
 \getenv fixture_url SF_FIXTURE_EMULATOR_URL
 \set VERBOSITY default
 

@@ -1,5 +1,6 @@
 -- The API-limit governor: what each response says of the org's daily API usage is kept, and a
 -- scan refuses to start once the remaining requests fall below the server's api_reserve_pct.
+\i tests/regress/sql/include/objects.sql
 \set VERBOSITY default
 
 -- Live usage per server (the emulator's daily allocation is 100,000).

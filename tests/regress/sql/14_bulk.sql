@@ -1,5 +1,6 @@
 -- Bulk API 2.0: a table option forces it, the server's bulk_threshold picks it for large
 -- estimates; rows equal those of REST query pages; EXPLAIN says when it cannot be used.
+\i tests/regress/sql/include/objects.sql
 \set VERBOSITY default
 
 CREATE TEMP TABLE rest_opportunity AS SELECT * FROM sf.opportunity;

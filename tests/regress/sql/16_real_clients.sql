@@ -3,6 +3,7 @@
 -- (tests/real-clients/query.soql), each through REST query pages and a Bulk API 2.0 query job.
 -- Each must see exactly the rows the FDW reads: same count, no row only on one side, with
 -- datetimes compared as instants, numbers as numerics, booleans and dates as values.
+\i tests/regress/sql/include/objects.sql
 \set VERBOSITY default
 \getenv tmp SF_TEST_TMP
 -- A zone far from UTC: a datetime that lost its offset would be read in it and differ.

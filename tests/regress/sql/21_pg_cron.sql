@@ -1,17 +1,8 @@
 -- Scheduled refreshes with pg_cron (the cluster runs with shared_preload_libraries = 'pg_cron',
 -- cron.database_name = this database, cron.host = the socket directory).
+\i tests/regress/sql/include/objects.sql
 \set VERBOSITY default
 \set SHOW_CONTEXT never
-
--- Until the extension script includes sql/snapshots.sql, load it here (quietly).
-\set ECHO none
-SELECT to_regprocedure('salesforce_fdw.refresh(regclass,text,text,text,interval,boolean,boolean)') IS NULL AS need_load \gset
-\if :need_load
-SET client_min_messages = warning;
-\i sql/snapshots.sql
-RESET client_min_messages;
-\endif
-\set ECHO all
 
 CREATE EXTENSION pg_cron;
 CREATE SCHEMA cronsnap;

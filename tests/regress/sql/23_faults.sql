@@ -2,6 +2,7 @@
 -- with 503, drops 5% of connections and expires every session every 50 requests. A full
 -- refresh (through Bulk API 2.0 when the planner's record count is over bulk_threshold) and an
 -- incremental one after changes still give a snapshot identical to the emulator's data.
+\i tests/regress/sql/include/objects.sql
 \getenv faulty_url SF_FAULTY_EMULATOR_URL
 \getenv test_tmp SF_TEST_TMP
 \set VERBOSITY default
