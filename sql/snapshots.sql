@@ -449,51 +449,23 @@ END
 $$;
 
 -------------------------------------------------------------------------------------------------
--- The work of one run, inside the caller's (sub)transaction: returns the run's figures.
--- Raises on any problem; the caller rolls back and records it.
+-- The work of one run, in functions with one job each: the source's columns, the mode, the
+-- target's table, then the rows (a first load straight into the target, or staging, upsert
+-- and deletes). Each raises on any problem; the caller rolls back and records it.
 
-CREATE FUNCTION salesforce_fdw._refresh_work(
-    p_run bigint, p_source regclass, p_target text, p_mode text, p_cursor text,
-    p_lookback interval, p_quiet boolean,
-    OUT mode text, OUT rows_read bigint, OUT rows_upserted bigint, OUT rows_deleted bigint,
-    OUT watermark timestamptz, OUT row_count bigint, OUT window_start timestamptz,
-    OUT cursor_field text)
+-- What a refresh reads of its source: its object, its columns (name, type), and the columns of
+-- the Id, IsDeleted (NULL when absent) and cursor fields, with the cursor's SOQL field name.
+CREATE FUNCTION salesforce_fdw._refresh_source(
+    p_source regclass, p_cursor text,
+    OUT obj text, OUT cols name[], OUT types text[], OUT idcol name, OUT delcol name,
+    OUT curcol name, OUT curfield text)
 LANGUAGE plpgsql AS $$
 DECLARE
     src text := salesforce_fdw._qualified(p_source);
-    snap salesforce_fdw.snapshots;
-    cols name[];
-    types text[];
     fields text[];
     field_opts boolean[];
-    idcol name;
-    curcol name;
-    curfield text;
-    delcol name;
-    obj text;
-    given text;
-    v_lookback interval;
-    tgt_oid oid;
-    tgt_kind "char";
-    reason text;
     i int;
-    sel text;
-    setlist text;
-    cmp_t text;
-    cmp_e text;
-    upsert text;
-    max_seen timestamptz;
-    n_deleted_read bigint := 0;
-    inserted bigint;
-    missing_cols text;
-    added_cols text;
-    direct boolean := false;
-    created boolean := false;
-    formulas name[] := salesforce_fdw._formula_columns(p_source);
 BEGIN
-    SELECT * INTO STRICT snap FROM salesforce_fdw.snapshots s WHERE s.target = p_target;
-
-    -- The source: its object, columns, and the columns for Id, the cursor and IsDeleted.
     SELECT pg_catalog.array_agg(c.col ORDER BY c.attnum), pg_catalog.array_agg(c.coltype ORDER BY c.attnum),
            pg_catalog.array_agg(c.field ORDER BY c.attnum), pg_catalog.array_agg(c.has_field_option ORDER BY c.attnum)
       INTO cols, types, fields, field_opts
@@ -514,11 +486,10 @@ BEGIN
                   HINT = 'A snapshot is keyed on the record id: add a column "id text".';
     END IF;
 
-    given := COALESCE(p_cursor, snap.cursor_field, 'SystemModstamp');
     FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
-        IF pg_catalog.lower(cols[i]) = pg_catalog.lower(given)
-           OR pg_catalog.lower(fields[i]) = pg_catalog.lower(given)
-           OR pg_catalog.lower(fields[i]) = pg_catalog.lower(salesforce_fdw.field_of_column(given)) THEN
+        IF pg_catalog.lower(cols[i]) = pg_catalog.lower(p_cursor)
+           OR pg_catalog.lower(fields[i]) = pg_catalog.lower(p_cursor)
+           OR pg_catalog.lower(fields[i]) = pg_catalog.lower(salesforce_fdw.field_of_column(p_cursor)) THEN
             curcol := cols[i];
             IF types[i] <> 'timestamp with time zone' THEN
                 RAISE EXCEPTION 'cursor column "%" of "%" is %, not timestamptz', curcol, src, types[i]
@@ -527,17 +498,255 @@ BEGIN
             curfield := CASE pg_catalog.lower(fields[i])
                             WHEN 'systemmodstamp' THEN 'SystemModstamp'
                             WHEN 'lastmodifieddate' THEN 'LastModifiedDate'
-                            ELSE CASE WHEN field_opts[i] THEN fields[i] ELSE given END
+                            ELSE CASE WHEN field_opts[i] THEN fields[i] ELSE p_cursor END
                         END;
             EXIT;
         END IF;
     END LOOP;
     IF curcol IS NULL THEN
-        RAISE EXCEPTION 'foreign table "%" has no column for the cursor field "%"', src, given
+        RAISE EXCEPTION 'foreign table "%" has no column for the cursor field "%"', src, p_cursor
             USING ERRCODE = 'undefined_column',
                   HINT = 'Add a timestamptz column for it, e.g. "system_modstamp timestamptz" or "last_modified_date timestamptz".';
     END IF;
-    cursor_field := curfield;
+END
+$$;
+
+-- The mode a run takes: an incremental one needs a complete earlier copy of this source with
+-- this cursor and these columns, else it runs full (with a NOTICE saying why).
+CREATE FUNCTION salesforce_fdw._refresh_mode(
+    p_mode text, snap salesforce_fdw.snapshots, src text, p_target text, tgt_oid oid,
+    curcol name, delcol name, added_cols text, p_quiet boolean)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    reason text;
+BEGIN
+    IF p_mode <> 'incremental' THEN
+        RETURN p_mode;
+    END IF;
+    reason := CASE
+        WHEN snap.last_full_refresh IS NULL THEN 'first refresh'
+        WHEN tgt_oid IS NULL THEN 'target table is missing'
+        WHEN snap.source IS DISTINCT FROM src THEN 'source changed from ' || snap.source
+        WHEN snap.cursor_column IS DISTINCT FROM curcol THEN 'cursor changed from ' || snap.cursor_field
+        WHEN added_cols IS NOT NULL THEN 'new column(s) ' || added_cols
+    END;
+    IF reason IS NOT NULL THEN
+        IF NOT p_quiet THEN
+            RAISE NOTICE 'salesforce_fdw: % of %: running a full refresh', reason, p_target;
+        END IF;
+        RETURN 'full';
+    END IF;
+    IF delcol IS NULL THEN
+        RAISE EXCEPTION 'incremental refresh of "%" needs the IsDeleted field', p_target
+            USING ERRCODE = 'undefined_column',
+                  DETAIL = pg_catalog.format('Foreign table %s has no boolean column mapped to IsDeleted, so deletions cannot be read.', src),
+                  HINT = pg_catalog.format('ALTER FOREIGN TABLE %s ADD COLUMN is_deleted boolean; or use mode => ''full''.', src);
+    END IF;
+    RETURN 'incremental';
+END
+$$;
+
+-- The target: created like the source (its primary key on id and the index on the cursor
+-- column come after the first load, built at once rather than row by row: `created`), or
+-- brought up to the source's columns, with a unique index on id and an index on the cursor.
+CREATE FUNCTION salesforce_fdw._refresh_target(
+    p_target text, src text, cols name[], types text[], idcol name, curcol name,
+    INOUT tgt_oid oid, OUT created boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    tgt_kind "char";
+    missing_cols text;
+    columns_sql text;
+    i int;
+BEGIN
+    created := false;
+    IF tgt_oid IS NULL THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c, t), ', ' ORDER BY o)
+          INTO columns_sql FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o);
+        EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', p_target, columns_sql);
+        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p_target,
+                                  pg_catalog.format('Snapshot of %s (salesforce_fdw.refresh)', src));
+        tgt_oid := pg_catalog.to_regclass(p_target);
+        created := true;
+        RETURN;
+    END IF;
+    SELECT c.relkind INTO tgt_kind FROM pg_catalog.pg_class c WHERE c.oid = tgt_oid;
+    IF tgt_kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
+    END IF;
+    FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = tgt_oid AND a.attname = cols[i] AND NOT a.attisdropped) THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN %I %s', p_target, cols[i], types[i]);
+            RAISE NOTICE 'salesforce_fdw: added column "%" (%) to %', cols[i], types[i], p_target;
+        END IF;
+    END LOOP;
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO missing_cols
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = tgt_oid AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attname <> ALL (cols);
+    IF missing_cols IS NOT NULL THEN
+        RAISE NOTICE 'salesforce_fdw: column(s) % of % no longer in %: kept, no longer refreshed', missing_cols, p_target, src
+            USING HINT = 'Drop them from the target yourself if they are not needed any more.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_index x
+                    JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                    WHERE x.indrelid = tgt_oid AND x.indisunique AND x.indisvalid AND x.indnkeyatts = 1
+                      AND x.indpred IS NULL AND x.indexprs IS NULL AND a.attname = idcol) THEN
+        RAISE EXCEPTION 'target "%" has no unique index on "%"', p_target, idcol
+            USING ERRCODE = 'invalid_table_definition',
+                  HINT = pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%I);', p_target, idcol);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_index x
+                    JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                    WHERE x.indrelid = tgt_oid AND a.attname = curcol) THEN
+        EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p_target, curcol);
+    END IF;
+END
+$$;
+
+-- A full refresh into an empty target (the first one) has nothing to reconcile: the rows go
+-- from the source straight into the target, without the staging copy. Salesforce returns a
+-- record once per query; should an Id still come twice, the primary key refuses it, the
+-- subtransaction is undone and false comes back: the run then takes the staging path, which
+-- keeps the newest. `rows_loaded` is NULL then.
+CREATE FUNCTION salesforce_fdw._refresh_first_load(
+    p_target text, src text, sel text, delcol name, idcol name, curcol name, created boolean,
+    OUT loaded boolean, OUT rows_loaded bigint, OUT watermark timestamptz)
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE pg_catalog.format('SELECT NOT EXISTS (SELECT FROM %s)', p_target) INTO loaded;
+    IF loaded THEN
+        BEGIN
+            EXECUTE pg_catalog.format('INSERT INTO %s (%s) SELECT %s FROM %s%s',
+                                      p_target, sel, sel, src, CASE WHEN delcol IS NOT NULL
+                                      THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
+            GET DIAGNOSTICS rows_loaded = ROW_COUNT;
+            IF created THEN
+                PERFORM salesforce_fdw._index_target(p_target, idcol, curcol);
+            END IF;
+        EXCEPTION WHEN unique_violation THEN
+            loaded := false;
+            rows_loaded := NULL;
+        END;
+    END IF;
+    IF loaded THEN
+        EXECUTE pg_catalog.format('SELECT pg_catalog.max(%I) FROM %s', curcol, p_target) INTO watermark;
+    END IF;
+END
+$$;
+
+-- The rows of a run through a staging table, before the target is touched: full reads every
+-- row, incremental the window (watermark minus lookback) and the deletions queryAll reports in
+-- it. Then new and changed rows are upserted (unchanged ones left alone: no dead tuples, no
+-- WAL), and rows deleted: full removes what Salesforce no longer has, incremental what was
+-- reported deleted. The window is a literal, so it is sent as SOQL and no cached plan is reused.
+CREATE FUNCTION salesforce_fdw._refresh_merge(
+    p_mode text, snap salesforce_fdw.snapshots, p_target text, src text, sel text,
+    cols name[], types text[], idcol name, delcol name, curcol name, v_lookback interval,
+    OUT rows_read bigint, OUT rows_upserted bigint, OUT rows_deleted bigint,
+    OUT watermark timestamptz, OUT row_count bigint, OUT window_start timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+    setlist text;
+    cmp_t text;
+    cmp_e text;
+    upsert text;
+    max_seen timestamptz;
+    n_deleted_read bigint := 0;
+    inserted bigint;
+BEGIN
+    IF p_mode = 'full' THEN
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s%s',
+                                  sel, src, CASE WHEN delcol IS NOT NULL
+                                                 THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
+    ELSE
+        window_start := snap.watermark - v_lookback;
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s WHERE NOT %I%s',
+                                  sel, src, delcol,
+                                  CASE WHEN window_start IS NOT NULL
+                                       THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
+        EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_deleted ON COMMIT DROP AS SELECT %I AS id, %I AS modstamp FROM %s WHERE %I%s',
+                                  idcol, curcol, src, delcol,
+                                  CASE WHEN window_start IS NOT NULL
+                                       THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
+        SELECT pg_catalog.count(*), pg_catalog.max(d.modstamp) INTO n_deleted_read, max_seen
+          FROM pg_temp.salesforce_fdw_refresh_deleted d;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.max(%I) FROM pg_temp.salesforce_fdw_refresh_rows', curcol)
+       INTO rows_read, watermark;
+    max_seen := GREATEST(max_seen, watermark);
+    rows_read := rows_read + n_deleted_read;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = EXCLUDED.%I', c, c), ', ' ORDER BY o),
+           pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('t.%I::text', c)
+                                      ELSE pg_catalog.format('t.%I', c) END, ', ' ORDER BY o),
+           pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('EXCLUDED.%I::text', c)
+                                      ELSE pg_catalog.format('EXCLUDED.%I', c) END, ', ' ORDER BY o)
+      INTO setlist, cmp_t, cmp_e
+      FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o)
+     WHERE c <> idcol;
+    upsert := pg_catalog.format(
+        'INSERT INTO %s AS t (%s) SELECT DISTINCT ON (%I) %s FROM pg_temp.salesforce_fdw_refresh_rows'
+        ' ORDER BY %I, %I DESC NULLS LAST ON CONFLICT (%I) ',
+        p_target, sel, idcol, sel, idcol, curcol, idcol);
+    IF setlist IS NULL THEN
+        upsert := upsert || 'DO NOTHING';
+    ELSE
+        upsert := upsert || pg_catalog.format('DO UPDATE SET %s WHERE ROW(%s) IS DISTINCT FROM ROW(%s)',
+                                              setlist, cmp_t, cmp_e);
+    END IF;
+    EXECUTE 'WITH u AS (' || upsert || ' RETURNING (t.xmax = 0) AS inserted)'
+            ' SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE inserted) FROM u'
+       INTO rows_upserted, inserted;
+
+    IF p_mode = 'full' THEN
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %s t WHERE NOT EXISTS (SELECT FROM pg_temp.salesforce_fdw_refresh_rows s WHERE s.%I = t.%I)',
+            p_target, idcol, idcol);
+        GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+        EXECUTE pg_catalog.format('SELECT pg_catalog.count(DISTINCT %I) FROM pg_temp.salesforce_fdw_refresh_rows', idcol)
+           INTO row_count;
+        watermark := max_seen;
+    ELSE
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %s t USING pg_temp.salesforce_fdw_refresh_deleted d WHERE t.%I = d.id',
+            p_target, idcol);
+        GET DIAGNOSTICS rows_deleted = ROW_COUNT;
+        row_count := COALESCE(snap.row_count, 0) + inserted - rows_deleted;
+        watermark := GREATEST(snap.watermark, max_seen);
+    END IF;
+    PERFORM salesforce_fdw._drop_staging();
+END
+$$;
+
+-- One run, inside the caller's (sub)transaction: returns the run's figures.
+CREATE FUNCTION salesforce_fdw._refresh_work(
+    p_run bigint, p_source regclass, p_target text, p_mode text, p_cursor text,
+    p_lookback interval, p_quiet boolean,
+    OUT mode text, OUT rows_read bigint, OUT rows_upserted bigint, OUT rows_deleted bigint,
+    OUT watermark timestamptz, OUT row_count bigint, OUT window_start timestamptz,
+    OUT cursor_field text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    src text := salesforce_fdw._qualified(p_source);
+    snap salesforce_fdw.snapshots;
+    source record;
+    v_lookback interval;
+    tgt_oid oid;
+    created boolean;
+    sel text;
+    added_cols text;
+    loaded boolean := false;
+    loaded_rows bigint;
+    loaded_watermark timestamptz;
+    merged record;
+    formulas name[] := salesforce_fdw._formula_columns(p_source);
+BEGIN
+    SELECT * INTO STRICT snap FROM salesforce_fdw.snapshots s WHERE s.target = p_target;
+    SELECT * INTO STRICT source
+      FROM salesforce_fdw._refresh_source(p_source, COALESCE(p_cursor, snap.cursor_field, 'SystemModstamp'));
+    cursor_field := source.curfield;
     v_lookback := COALESCE(p_lookback, snap.lookback, interval '5 minutes');
     IF v_lookback < interval '0' THEN
         RAISE EXCEPTION 'lookback must not be negative' USING ERRCODE = 'invalid_parameter_value';
@@ -547,208 +756,71 @@ BEGIN
     tgt_oid := pg_catalog.to_regclass(p_target);
     IF tgt_oid IS NOT NULL THEN
         SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) INTO added_cols
-          FROM pg_catalog.unnest(cols) WITH ORDINALITY AS u(c, o)
+          FROM pg_catalog.unnest(source.cols) WITH ORDINALITY AS u(c, o)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                             WHERE a.attrelid = tgt_oid AND a.attname = u.c AND NOT a.attisdropped);
     END IF;
-
-    -- Which mode runs: incremental needs a complete earlier copy of this source with this cursor
-    -- and these columns.
-    mode := p_mode;
-    IF mode = 'incremental' THEN
-        reason := CASE
-            WHEN snap.last_full_refresh IS NULL THEN 'first refresh'
-            WHEN tgt_oid IS NULL THEN 'target table is missing'
-            WHEN snap.source IS DISTINCT FROM src THEN 'source changed from ' || snap.source
-            WHEN snap.cursor_column IS DISTINCT FROM curcol THEN 'cursor changed from ' || snap.cursor_field
-            WHEN added_cols IS NOT NULL THEN 'new column(s) ' || added_cols
-        END;
-        IF reason IS NOT NULL THEN
-            mode := 'full';
-            IF NOT p_quiet THEN
-                RAISE NOTICE 'salesforce_fdw: % of %: running a full refresh', reason, p_target;
-            END IF;
-        ELSIF delcol IS NULL THEN
-            RAISE EXCEPTION 'incremental refresh of "%" needs the IsDeleted field', p_target
-                USING ERRCODE = 'undefined_column',
-                      DETAIL = pg_catalog.format('Foreign table %s has no boolean column mapped to IsDeleted, so deletions cannot be read.', src),
-                      HINT = pg_catalog.format('ALTER FOREIGN TABLE %s ADD COLUMN is_deleted boolean; or use mode => ''full''.', src);
-        END IF;
-    END IF;
+    mode := salesforce_fdw._refresh_mode(p_mode, snap, src, p_target, tgt_oid, source.curcol,
+                                         source.delcol, added_cols, p_quiet);
 
     -- Formula columns only: Id and those columns are read (cheap), and changed values written.
     IF mode = 'formulas' THEN
         SELECT * INTO rows_read, rows_upserted
-          FROM salesforce_fdw._refresh_formulas(snap, p_source, p_target, tgt_oid, idcol, delcol,
-                                                formulas, added_cols);
-        mode := 'formulas';
+          FROM salesforce_fdw._refresh_formulas(snap, p_source, p_target, tgt_oid, source.idcol,
+                                                source.delcol, formulas, added_cols);
         rows_deleted := 0;
         watermark := snap.watermark;
         row_count := snap.row_count;
-        cursor_field := curfield;
-        PERFORM salesforce_fdw._state_snapshot(p_target, src, obj, curfield, curcol, v_lookback,
-                                               snap.watermark, 'formulas', snap.row_count, formulas);
+        PERFORM salesforce_fdw._state_snapshot(p_target, src, source.obj, source.curfield,
+                                               source.curcol, v_lookback, snap.watermark,
+                                               'formulas', snap.row_count, formulas);
         RETURN;
     END IF;
     IF mode = 'incremental' AND formulas IS NOT NULL AND NOT p_quiet THEN
         RAISE NOTICE 'salesforce_fdw: formula column(s) % of % can change without % moving: this run does not re-read unchanged rows',
-                     pg_catalog.array_to_string(formulas, ', '), p_target, curfield
+                     pg_catalog.array_to_string(formulas, ', '), p_target, source.curfield
             USING HINT = pg_catalog.format('CALL salesforce_fdw.refresh(%L, %L, mode => ''formulas'') re-reads them (Id and those columns only); a full refresh does too.', src, p_target);
     END IF;
 
-    -- The target: created like the source (its primary key on id and the index on the cursor
-    -- column come after the first load, built at once rather than row by row), or brought up
-    -- to the source's columns.
-    IF tgt_oid IS NULL THEN
-        SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c, t), ', ' ORDER BY o)
-          INTO sel FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o);
-        EXECUTE pg_catalog.format('CREATE TABLE %s (%s)', p_target, sel);
-        EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', p_target,
-                                  pg_catalog.format('Snapshot of %s (salesforce_fdw.refresh)', src));
-        tgt_oid := pg_catalog.to_regclass(p_target);
-        created := true;
-    ELSE
-        SELECT c.relkind INTO tgt_kind FROM pg_catalog.pg_class c WHERE c.oid = tgt_oid;
-        IF tgt_kind NOT IN ('r', 'p') THEN
-            RAISE EXCEPTION '"%" is not a table', p_target USING ERRCODE = 'wrong_object_type';
-        END IF;
-        FOR i IN 1 .. pg_catalog.array_length(cols, 1) LOOP
-            IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                            WHERE a.attrelid = tgt_oid AND a.attname = cols[i] AND NOT a.attisdropped) THEN
-                EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN %I %s', p_target, cols[i], types[i]);
-                RAISE NOTICE 'salesforce_fdw: added column "%" (%) to %', cols[i], types[i], p_target;
-            END IF;
-        END LOOP;
-        SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO missing_cols
-          FROM pg_catalog.pg_attribute a
-         WHERE a.attrelid = tgt_oid AND a.attnum > 0 AND NOT a.attisdropped
-           AND a.attname <> ALL (cols);
-        IF missing_cols IS NOT NULL THEN
-            RAISE NOTICE 'salesforce_fdw: column(s) % of % no longer in %: kept, no longer refreshed', missing_cols, p_target, src
-                USING HINT = 'Drop them from the target yourself if they are not needed any more.';
-        END IF;
-        IF NOT EXISTS (SELECT FROM pg_catalog.pg_index x
-                        JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
-                        WHERE x.indrelid = tgt_oid AND x.indisunique AND x.indisvalid AND x.indnkeyatts = 1
-                          AND x.indpred IS NULL AND x.indexprs IS NULL AND a.attname = idcol) THEN
-            RAISE EXCEPTION 'target "%" has no unique index on "%"', p_target, idcol
-                USING ERRCODE = 'invalid_table_definition',
-                      HINT = pg_catalog.format('ALTER TABLE %s ADD PRIMARY KEY (%I);', p_target, idcol);
-        END IF;
-        IF NOT EXISTS (SELECT FROM pg_catalog.pg_index x
-                        JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
-                        WHERE x.indrelid = tgt_oid AND a.attname = curcol) THEN
-            EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p_target, curcol);
-        END IF;
-    END IF;
-
-    -- The columns read. Except for a first load (below), the rows are read from Salesforce
-    -- into a staging table before the target is touched. The window is a literal, so it is
-    -- sent as SOQL and no cached plan is reused.
+    SELECT t.tgt_oid, t.created INTO tgt_oid, created
+      FROM salesforce_fdw._refresh_target(p_target, src, source.cols, source.types, source.idcol,
+                                          source.curcol, tgt_oid) t;
     SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) INTO sel
-      FROM pg_catalog.unnest(cols) WITH ORDINALITY AS u(c, o);
+      FROM pg_catalog.unnest(source.cols) WITH ORDINALITY AS u(c, o);
     PERFORM salesforce_fdw._drop_staging();
 
-    -- A full refresh into an empty target (the first one) has nothing to reconcile: the rows go
-    -- from the source straight into the target, without the staging copy. Salesforce returns a
-    -- record once per query; should an Id still come twice, the primary key refuses it, the
-    -- subtransaction is undone and the run takes the staging path, which keeps the newest.
     IF mode = 'full' THEN
-        EXECUTE pg_catalog.format('SELECT NOT EXISTS (SELECT FROM %s)', p_target) INTO direct;
+        SELECT f.loaded, f.rows_loaded, f.watermark INTO loaded, loaded_rows, loaded_watermark
+          FROM salesforce_fdw._refresh_first_load(p_target, src, sel, source.delcol, source.idcol,
+                                                  source.curcol, created) f;
     END IF;
-    IF direct THEN
-        BEGIN
-            EXECUTE pg_catalog.format('INSERT INTO %s (%s) SELECT %s FROM %s%s',
-                                      p_target, sel, sel, src, CASE WHEN delcol IS NOT NULL
-                                      THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
-            GET DIAGNOSTICS rows_upserted = ROW_COUNT;
-            IF created THEN
-                PERFORM salesforce_fdw._index_target(p_target, idcol, curcol);
-            END IF;
-        EXCEPTION WHEN unique_violation THEN
-            direct := false;
-        END;
-    END IF;
-    IF created AND NOT direct THEN
+    IF created AND NOT loaded THEN
         -- Undone with the subtransaction, or not loaded directly: the keys come first.
-        PERFORM salesforce_fdw._index_target(p_target, idcol, curcol);
+        PERFORM salesforce_fdw._index_target(p_target, source.idcol, source.curcol);
     END IF;
-    IF direct THEN
-        EXECUTE pg_catalog.format('SELECT pg_catalog.max(%I) FROM %s', curcol, p_target) INTO watermark;
-        rows_read := rows_upserted;
+    IF loaded THEN
+        rows_upserted := loaded_rows;
+        rows_read := loaded_rows;
         rows_deleted := 0;
-        row_count := rows_upserted;
+        row_count := loaded_rows;
+        watermark := loaded_watermark;
     ELSE
-        IF mode = 'full' THEN
-            EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s%s',
-                                      sel, src, CASE WHEN delcol IS NOT NULL
-                                                     THEN pg_catalog.format(' WHERE NOT %I', delcol) ELSE '' END);
-        ELSE
-            window_start := snap.watermark - v_lookback;
-            EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_rows ON COMMIT DROP AS SELECT %s FROM %s WHERE NOT %I%s',
-                                      sel, src, delcol,
-                                      CASE WHEN window_start IS NOT NULL
-                                           THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
-            EXECUTE pg_catalog.format('CREATE TEMP TABLE salesforce_fdw_refresh_deleted ON COMMIT DROP AS SELECT %I AS id, %I AS modstamp FROM %s WHERE %I%s',
-                                      idcol, curcol, src, delcol,
-                                      CASE WHEN window_start IS NOT NULL
-                                           THEN pg_catalog.format(' AND %I >= %L::timestamptz', curcol, window_start) ELSE '' END);
-            SELECT pg_catalog.count(*), pg_catalog.max(d.modstamp) INTO n_deleted_read, max_seen
-              FROM pg_temp.salesforce_fdw_refresh_deleted d;
-        END IF;
-        EXECUTE pg_catalog.format('SELECT pg_catalog.count(*), pg_catalog.max(%I) FROM pg_temp.salesforce_fdw_refresh_rows', curcol)
-           INTO rows_read, watermark;
-        max_seen := GREATEST(max_seen, watermark);
-        rows_read := rows_read + n_deleted_read;
-
-        -- Upsert new and changed rows; unchanged rows are left alone (no dead tuples, no WAL).
-        SELECT pg_catalog.string_agg(pg_catalog.format('%I = EXCLUDED.%I', c, c), ', ' ORDER BY o),
-               pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('t.%I::text', c)
-                                          ELSE pg_catalog.format('t.%I', c) END, ', ' ORDER BY o),
-               pg_catalog.string_agg(CASE WHEN t IN ('json', 'xml') THEN pg_catalog.format('EXCLUDED.%I::text', c)
-                                          ELSE pg_catalog.format('EXCLUDED.%I', c) END, ', ' ORDER BY o)
-          INTO setlist, cmp_t, cmp_e
-          FROM unnest(cols, types) WITH ORDINALITY AS u(c, t, o)
-         WHERE c <> idcol;
-        upsert := pg_catalog.format(
-            'INSERT INTO %s AS t (%s) SELECT DISTINCT ON (%I) %s FROM pg_temp.salesforce_fdw_refresh_rows'
-            ' ORDER BY %I, %I DESC NULLS LAST ON CONFLICT (%I) ',
-            p_target, sel, idcol, sel, idcol, curcol, idcol);
-        IF setlist IS NULL THEN
-            upsert := upsert || 'DO NOTHING';
-        ELSE
-            upsert := upsert || pg_catalog.format('DO UPDATE SET %s WHERE ROW(%s) IS DISTINCT FROM ROW(%s)',
-                                                  setlist, cmp_t, cmp_e);
-        END IF;
-        EXECUTE 'WITH u AS (' || upsert || ' RETURNING (t.xmax = 0) AS inserted)'
-                ' SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE inserted) FROM u'
-           INTO rows_upserted, inserted;
-
-        -- Deletions: full removes what Salesforce no longer has; incremental what queryAll
-        -- reported deleted in the window.
-        IF mode = 'full' THEN
-            EXECUTE pg_catalog.format(
-                'DELETE FROM %s t WHERE NOT EXISTS (SELECT FROM pg_temp.salesforce_fdw_refresh_rows s WHERE s.%I = t.%I)',
-                p_target, idcol, idcol);
-            GET DIAGNOSTICS rows_deleted = ROW_COUNT;
-            EXECUTE pg_catalog.format('SELECT pg_catalog.count(DISTINCT %I) FROM pg_temp.salesforce_fdw_refresh_rows', idcol)
-               INTO row_count;
-            watermark := max_seen;
-        ELSE
-            EXECUTE pg_catalog.format(
-                'DELETE FROM %s t USING pg_temp.salesforce_fdw_refresh_deleted d WHERE t.%I = d.id',
-                p_target, idcol);
-            GET DIAGNOSTICS rows_deleted = ROW_COUNT;
-            row_count := COALESCE(snap.row_count, 0) + inserted - rows_deleted;
-            watermark := GREATEST(snap.watermark, max_seen);
-        END IF;
-        PERFORM salesforce_fdw._drop_staging();
+        SELECT * INTO STRICT merged
+          FROM salesforce_fdw._refresh_merge(mode, snap, p_target, src, sel, source.cols,
+                                             source.types, source.idcol, source.delcol,
+                                             source.curcol, v_lookback);
+        rows_read := merged.rows_read;
+        rows_upserted := merged.rows_upserted;
+        rows_deleted := merged.rows_deleted;
+        watermark := merged.watermark;
+        row_count := merged.row_count;
+        window_start := merged.window_start;
     END IF;
 
     -- The new state, in the same transaction as the data.
-    PERFORM salesforce_fdw._state_snapshot(p_target, src, obj, curfield, curcol, v_lookback,
-                                           _refresh_work.watermark, mode, _refresh_work.row_count,
-                                           formulas);
+    PERFORM salesforce_fdw._state_snapshot(p_target, src, source.obj, source.curfield,
+                                           source.curcol, v_lookback, _refresh_work.watermark,
+                                           mode, _refresh_work.row_count, formulas);
 END
 $$;
 

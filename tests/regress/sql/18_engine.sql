@@ -86,6 +86,13 @@ DROP ROLE engine_reader;
 \! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 6000}'
 \! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.account_by_hand" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "planning: ended within 1.5 s" || echo "planning: took $(( (e - s) / 1000000 )) ms"
 \! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.opportunity" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "execution: ended within 1.5 s" || echo "execution: took $(( (e - s) / 1000000 )) ms"
+-- And while a later page downloads (3 s per request, the first page is in after ~3 s), and
+-- while a failing request waits to be tried again (every request answered 503: backoff).
+\! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 3000}'
+\! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '4s'" -c "SET salesforce_fdw.aggregate_pushdown = off" -c "SELECT count(*) FROM engine.opportunity" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 4500 ] && echo "page download: ended within 0.5 s of the timeout" || echo "page download: took $(( (e - s) / 1000000 )) ms"
+\! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"error_rate": 1.0}'
+\! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.opportunity" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "backoff: ended within 1.5 s" || echo "backoff: took $(( (e - s) / 1000000 )) ms"
+\! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 6000}'
 -- pg_cancel_backend lands within a second too (planning waits on describe here).
 \! psql -X -q -c "SELECT count(*) FROM engine.account_by_hand" > "$SF_TEST_TMP/cancelled.out" 2>&1 & sleep 0.5; s=$(date +%s%N); psql -X -A -t -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT count(*) FROM engine.account_by_hand'" > /dev/null; wait; e=$(date +%s%N); sed 's/^psql:[^ ]* //' "$SF_TEST_TMP/cancelled.out"; [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "pg_cancel_backend: ended within 1.5 s" || echo "pg_cancel_backend: took $(( (e - s) / 1000000 )) ms"
 -- A Bulk scan cancelled while its job runs leaves no job behind: the job is deleted as soon as
