@@ -23,6 +23,13 @@ SELECT stage_name, currency_iso_code AS currency, count(*) AS deals,
  GROUP BY stage_name, currency_iso_code
  ORDER BY stage_name, currency;
 
+\echo '== Won deals per currency and year, computed by Salesforce (one SOQL aggregate query)'
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT currency_iso_code, fiscal_year, count(*) AS won, max(close_date) AS last_close
+  FROM sf.opportunity WHERE is_won GROUP BY 1, 2;
+SELECT currency_iso_code, fiscal_year, count(*) AS won, max(close_date) AS last_close
+  FROM sf.opportunity WHERE is_won GROUP BY 1, 2 ORDER BY 1, 2;
+
 \echo '== Top 10 accounts by won amount (USD deals)'
 SELECT a.name AS account, a.industry, count(*) AS won_deals, sum(o.amount) AS won_amount
   FROM sf.opportunity o

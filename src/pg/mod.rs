@@ -2,4 +2,5 @@
 //! the conversion of Salesforce values into datums.
 
 pub mod catalog;
+pub mod compat;
 pub mod datum;

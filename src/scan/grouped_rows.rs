@@ -99,15 +99,17 @@ fn numeric_average(sum: &str, count: &str, decimals: u32) -> Option<Option<Datum
     (scale > decimals).then(|| quotient.into_datum())
 }
 
-/// Errors after which Postgres computes the aggregate itself: too many groups for one
-/// answer, or a query Salesforce gave up on. The NOTICE text, or None for other errors.
-pub fn fallback_reason(error: &SfError) -> Option<&'static str> {
+/// Why Postgres computes the aggregate itself after this error, and whether that deserves a
+/// NOTICE: too many groups for one answer (quietly, as when the answer holds 2,000 rows), or a
+/// query Salesforce gave up on (QUERY_TIMEOUT: it took long already). None for other errors.
+pub fn fallback_reason(error: &SfError) -> Option<(&'static str, bool)> {
     match error {
-        SfError::Api { code, .. } if code == "QUERY_TIMEOUT" => {
-            Some("Salesforce timed out computing the aggregate (QUERY_TIMEOUT)")
-        }
+        SfError::Api { code, .. } if code == "QUERY_TIMEOUT" => Some((
+            "Salesforce timed out computing the aggregate (QUERY_TIMEOUT)",
+            true,
+        )),
         SfError::Api { message, .. } if message.contains("queryMore") => {
-            Some("more groups than Salesforce answers in one query")
+            Some(("more groups than Salesforce answers in one query", false))
         }
         _ => None,
     }

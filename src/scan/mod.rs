@@ -32,7 +32,7 @@ use pgrx::prelude::*;
 use crate::error::SfError;
 use crate::options::TableOptions;
 use crate::options::{BulkMode, ServerOptions};
-use crate::pg::catalog;
+use crate::pg::{catalog, compat};
 use crate::pushdown::{Cond, Value};
 use plan::ScanPlan;
 use session::ScanSession;
@@ -41,9 +41,10 @@ use session::ScanSession;
 const STARTUP_COST: f64 = 100.0;
 /// Per-row cost: JSON over HTTP is far dearer than a local tuple.
 const ROW_COST: f64 = 0.05;
-/// Objects up to this many rows are read whole once for a lookup scan rescanned with new keys
-/// (a few dozen requests at most), instead of one request per key.
-const LOOKUP_MAX_ROWS: f64 = 50_000.0;
+/// Bytes a record of a lookup scan takes in memory, about (its JSON): objects whose rows fit in
+/// work_mem at this size are read whole once for a lookup scan rescanned with new keys,
+/// instead of one request per key (`SET work_mem` lets bigger objects be indexed).
+const LOOKUP_ROW_BYTES: f64 = 100.0;
 
 pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
     routine.GetForeignRelSize = Some(get_foreign_rel_size);
@@ -176,15 +177,12 @@ unsafe extern "C-unwind" fn get_foreign_paths(
     unsafe {
         let rows = (*baserel).rows;
         let total = STARTUP_COST + rows * ROW_COST;
-        let path = pg_sys::create_foreignscan_path(
+        let path = compat::foreignscan_path(
             root,
             baserel,
-            ptr::null_mut(),
             rows,
             STARTUP_COST,
             total,
-            ptr::null_mut(),
-            ptr::null_mut(),
             ptr::null_mut(),
             ptr::null_mut(),
         );
@@ -207,16 +205,13 @@ unsafe extern "C-unwind" fn get_foreign_paths(
                 ptr::null_mut(),
                 pg_sys::makeString(pg_sys::pstrdup(order.as_ptr())) as *mut c_void,
             );
-            let sorted = pg_sys::create_foreignscan_path(
+            let sorted = compat::foreignscan_path(
                 root,
                 baserel,
-                ptr::null_mut(),
                 rows,
                 STARTUP_COST,
                 total * 1.05,
                 pathkeys,
-                ptr::null_mut(),
-                ptr::null_mut(),
                 private,
             );
             pg_sys::add_path(baserel, sorted as *mut pg_sys::Path);
@@ -327,7 +322,9 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         }
         // A correlated lookup by key on an object small enough to read whole once.
         let object_rows = plan.object_rows;
-        if !plan.bulk && !plan.wide && object_rows <= LOOKUP_MAX_ROWS {
+        // SAFETY: work_mem is a GUC variable of this backend, read on its thread.
+        let work_mem_bytes = (pg_sys::work_mem as f64) * 1024.0;
+        if !plan.bulk && !plan.wide && object_rows * LOOKUP_ROW_BYTES <= work_mem_bytes {
             let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
             let batch = ServerOptions::from_map(&server.options).map_or(2000, |o| o.batch_size);
             plan.lookup = plan.find_lookup((object_rows / batch as f64).ceil().max(1.0) as u64);
@@ -586,10 +583,12 @@ unsafe fn next_grouped_row(
                 }
                 Ok(None) => Some(String::new()),
                 Err(error) => match grouped_rows::fallback_reason(&error) {
-                    Some(reason) => {
-                        pgrx::notice!(
-                            "salesforce_fdw: {reason}; aggregating the rows here instead"
-                        );
+                    Some((reason, notice)) => {
+                        if notice {
+                            pgrx::notice!(
+                                "salesforce_fdw: {reason}; aggregating the rows here instead"
+                            );
+                        }
                         Some(reason.to_string())
                     }
                     None => report(Err(error)),

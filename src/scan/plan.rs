@@ -370,6 +370,51 @@ mod tests {
     }
 
     #[test]
+    fn a_lookup_is_one_equality_on_a_parameter_and_reads_all_without_it() {
+        use crate::pushdown::{CmpOp, FieldClass, Operand};
+        let eq = |field: &str, class, value| Cond::Compare {
+            field: field.into(),
+            class,
+            op: CmpOp::Eq,
+            value,
+        };
+        let mut plan = ScanPlan::build(1, "opp", &options(None), &table(), &[1, 2]).unwrap();
+        plan.pushed = vec![
+            eq(
+                "stagename",
+                FieldClass::Text,
+                Operand::Const(Value::Text("Won".into())),
+            ),
+            eq("Id", FieldClass::Id, Operand::Param(0)),
+        ];
+        let lookup = plan.find_lookup(4).unwrap();
+        assert_eq!((lookup.param, lookup.column, lookup.cond), (0, 0, 1));
+        plan.lookup = Some(lookup);
+        assert_eq!(
+            plan.soql_without_lookup().unwrap(),
+            "SELECT id, stagename FROM Opportunity WHERE stagename = 'Won' OR stagename LIKE '%\\u0000%'"
+        );
+        assert_eq!(
+            plan.lookup_key(&[Value::Text("006A".into())]).as_deref(),
+            Some("006A")
+        );
+        assert_eq!(plan.lookup_key(&[Value::Null]), None);
+
+        // two parameters, or one on a number or in a range: no lookup
+        let mut two = plan.clone();
+        two.pushed
+            .push(eq("stagename", FieldClass::Text, Operand::Param(1)));
+        assert!(two.find_lookup(4).is_none());
+        let mut number = plan.clone();
+        number.pushed[1] = eq("Id", FieldClass::Number, Operand::Param(0));
+        assert!(number.find_lookup(4).is_none());
+        // a field the scan does not read cannot be indexed
+        let mut unread = plan.clone();
+        unread.pushed[1] = eq("OwnerId", FieldClass::Id, Operand::Param(0));
+        assert!(unread.find_lookup(4).is_none());
+    }
+
+    #[test]
     fn round_trips_through_text() {
         let plan =
             ScanPlan::build(7, "opp", &options(Some("Name = 'a'")), &table(), &[1, 2, 3]).unwrap();

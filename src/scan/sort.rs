@@ -64,11 +64,7 @@ unsafe fn order_item(
             {
                 return None;
             }
-            let direction = match (*key).pk_strategy as u32 {
-                pg_sys::BTLessStrategyNumber => "ASC",
-                pg_sys::BTGreaterStrategyNumber => "DESC",
-                _ => return None,
-            };
+            let direction = crate::pg::compat::pathkey_direction(key)?;
             let nulls = if (*key).pk_nulls_first {
                 "NULLS FIRST"
             } else {

@@ -93,15 +93,13 @@ unsafe fn add_path(
         );
         private = pg_sys::lappend(private, grouped.tlist as *mut c_void);
         private = pg_sys::lappend(private, grouped.having as *mut c_void);
-        let path = pg_sys::create_foreign_upper_path(
+        let path = crate::pg::compat::foreign_upper_path(
             root,
             output_rel,
             (*output_rel).reltarget,
             grouped.rows,
             STARTUP_COST,
             total,
-            ptr::null_mut(),
-            ptr::null_mut(),
             private,
         );
         (*output_rel).fdw_private = input_rel as *mut c_void;
