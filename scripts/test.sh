@@ -66,7 +66,7 @@ if [ -d "$FIXTURES/cumulusci" ]; then
 else
   echo "skipping 10_real_describes: $FIXTURES not found"
 fi
-# A third one, with 100,000 opportunities behind injected faults (23_faults).
+# A third one, with 100,000 opportunities behind injected faults (26_faults).
 main_emulator_pid="$EMULATOR_PID"; main_emulator_url="$SF_EMULATOR_URL"
 start_emulator "$TMP/faulty-emulator.log" --scale 100 --fault-503-rate 0.1 --fault-drop-rate 0.05 \
   --expire-sessions-every 50 --fault-seed 11

@@ -180,6 +180,8 @@ pub struct Fallback {
     rows: Vec<pg_sys::HeapTuple>,
     next: usize,
     done: bool,
+    /// Columns of the scan tuple the rows go into.
+    natts: i32,
 }
 
 impl Fallback {
@@ -187,7 +189,7 @@ impl Fallback {
     ///
     /// # Safety
     /// Backend thread, inside a transaction; `parent` outlives the scan.
-    pub unsafe fn open(sql: &str, parent: pg_sys::MemoryContext) -> Fallback {
+    pub unsafe fn open(sql: &str, parent: pg_sys::MemoryContext, natts: i32) -> Fallback {
         let text = CString::new(sql).expect("the fallback SQL has no NUL");
         // SAFETY: SPI calls on the backend thread; pgrx's boundary turns an ERROR into a
         // panic that the calling callback's #[pg_guard] re-raises. The portal outlives
@@ -227,6 +229,7 @@ impl Fallback {
                 rows: Vec::new(),
                 next: 0,
                 done: false,
+                natts,
             }
         }
     }
@@ -276,6 +279,15 @@ impl Fallback {
             pg_sys::SPI_cursor_fetch(portal, true, BATCH as std::os::raw::c_long);
             let table = pg_sys::SPI_tuptable;
             let fetched = pg_sys::SPI_processed as usize;
+            if fetched > 0 && (*(*table).tupdesc).natts != self.natts {
+                // The fallback SQL names the scan's own outputs; anything else is a bug here,
+                // reported rather than deformed into the wrong slots.
+                pgrx::error!(
+                    "salesforce_fdw: the local aggregate returned {} columns where the scan has {}",
+                    (*(*table).tupdesc).natts,
+                    self.natts
+                );
+            }
             let previous = pg_sys::MemoryContextSwitchTo(self.batch_context);
             for i in 0..fetched {
                 self.rows

@@ -602,8 +602,11 @@ unsafe fn next_grouped_row(
                     session.finish();
                 }
                 let query_context = (*(*node).ss.ps.state).es_query_cxt;
-                let mut fallback =
-                    grouped_rows::Fallback::open(&aggregate.fallback_sql, query_context);
+                let mut fallback = grouped_rows::Fallback::open(
+                    &aggregate.fallback_sql,
+                    query_context,
+                    natts as i32,
+                );
                 state.fallback_reason = Some(reason);
                 let found = fallback.fill_next(slot);
                 state.fallback = Some(fallback);
@@ -625,9 +628,11 @@ unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanSt
             fallback.close();
             let query_context = (*(*node).ss.ps.state).es_query_cxt;
             if let Some(aggregate) = &state.plan.aggregate {
+                let natts = (*(*(*node).ss.ss_ScanTupleSlot).tts_tupleDescriptor).natts;
                 state.fallback = Some(grouped_rows::Fallback::open(
                     &aggregate.fallback_sql,
                     query_context,
+                    natts,
                 ));
             }
             return;

@@ -442,9 +442,11 @@ unsafe fn check_aggref<'a>(
             && (*aggref).aggkind == b'n' as std::os::raw::c_char // AGGKIND_NORMAL
             && (*aggref).aggsplit == pg_sys::AggSplit::AGGSPLIT_SIMPLE
             && !(*aggref).aggvariadic;
-        let name = CStr::from_ptr(pg_sys::get_func_name((*aggref).aggfnoid))
-            .to_string_lossy()
-            .into_owned();
+        let name_ptr = pg_sys::get_func_name((*aggref).aggfnoid);
+        if name_ptr.is_null() {
+            return Err("an aggregate whose function is not found".into());
+        }
+        let name = CStr::from_ptr(name_ptr).to_string_lossy().into_owned();
         let in_catalog = pg_sys::get_func_namespace((*aggref).aggfnoid)
             == pg_sys::Oid::from(pg_sys::PG_CATALOG_NAMESPACE);
         let func = AggFunc::from_name(&name, (*aggref).aggstar, !(*aggref).aggdistinct.is_null())

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Changes the emulator's data for the snapshot tests (20_snapshots), through its REST API.
+"""Changes the emulator's data for the snapshot tests (20-23_snapshot_*), through its REST API.
 
 Run by psql's \\! or by the server (COPY ... FROM PROGRAM); the emulator's base URL comes from
 $SF_EMULATOR_URL. Every command prints one short deterministic line (or nothing).
