@@ -1,4 +1,5 @@
-//! What differs between the server versions this extension builds for (pg15, pg17, pg18):
+//! What differs between the server versions this extension builds for (features pg15, pg17 and
+//! pg18; pg13, pg14 and pg16 are not offered, untested):
 //! planner calls that gained arguments and fields that changed, behind one signature each.
 
 use std::ptr::null_mut;
@@ -25,7 +26,7 @@ pub unsafe fn foreignscan_path(
     // SAFETY: the caller's planner arguments; the added arguments are "null_mut()" (no disabled
     // nodes, no restriction clauses the path owns).
     unsafe {
-        #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
+        #[cfg(feature = "pg15")]
         return pg_sys::create_foreignscan_path(
             root,
             rel,
@@ -85,7 +86,7 @@ pub unsafe fn foreign_upper_path(
 ) -> *mut pg_sys::ForeignPath {
     // SAFETY: as in `foreignscan_path`.
     unsafe {
-        #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
+        #[cfg(feature = "pg15")]
         return pg_sys::create_foreign_upper_path(
             root,
             rel,
