@@ -185,11 +185,7 @@ impl Cond {
     }
 
     /// Whether the condition takes a runtime parameter.
-    pub fn uses_param(&self) -> bool {
-        self.has_param()
-    }
-
-    fn has_param(&self) -> bool {
+    pub fn has_param(&self) -> bool {
         match self {
             Cond::Compare { value, .. } => matches!(value, Operand::Param(_)),
             Cond::In { values, .. } => matches!(values, Operand::Param(_)),

@@ -322,8 +322,7 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         }
         // A correlated lookup by key on an object small enough to read whole once.
         let object_rows = plan.object_rows;
-        // SAFETY: work_mem is a GUC variable of this backend, read on its thread.
-        let work_mem_bytes = (pg_sys::work_mem as f64) * 1024.0;
+        let work_mem_bytes = session::work_mem_bytes() as f64;
         if !plan.bulk && !plan.wide && object_rows * LOOKUP_ROW_BYTES <= work_mem_bytes {
             let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
             let batch = ServerOptions::from_map(&server.options).map_or(2000, |o| o.batch_size);
@@ -373,9 +372,9 @@ struct ExecState {
     split: Option<split::SplitQueries>,
     /// An aggregate Postgres computes after all, and why (EXPLAIN ANALYZE).
     fallback: Option<grouped_rows::Fallback>,
+    fallback_reason: Option<String>,
     /// Rescans of a lookup scan before its index is built.
     new_keys: u64,
-    fallback_reason: Option<String>,
 }
 
 /// Evaluates the runtime parameters in the per-row context (their values are copied out).
@@ -601,18 +600,22 @@ unsafe fn next_grouped_row(
                 if let Some(mut session) = state.session.take() {
                     session.finish();
                 }
-                let query_context = (*(*node).ss.ps.state).es_query_cxt;
-                let mut fallback = grouped_rows::Fallback::open(
-                    &aggregate.fallback_sql,
-                    query_context,
-                    natts as i32,
-                );
+                let mut fallback = open_fallback(node, &aggregate.fallback_sql);
                 state.fallback_reason = Some(reason);
                 let found = fallback.fill_next(slot);
                 state.fallback = Some(fallback);
                 found
             }
         }
+    }
+}
+
+/// The aggregate's fallback SQL, opened for this scan's tuples in the query's memory.
+unsafe fn open_fallback(node: *mut pg_sys::ForeignScanState, sql: &str) -> grouped_rows::Fallback {
+    unsafe {
+        let query_context = (*(*node).ss.ps.state).es_query_cxt;
+        let natts = (*(*(*node).ss.ss_ScanTupleSlot).tts_tupleDescriptor).natts;
+        grouped_rows::Fallback::open(sql, query_context, natts)
     }
 }
 
@@ -626,14 +629,8 @@ unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanSt
         // answer it the first time.
         if let Some(mut fallback) = state.fallback.take() {
             fallback.close();
-            let query_context = (*(*node).ss.ps.state).es_query_cxt;
             if let Some(aggregate) = &state.plan.aggregate {
-                let natts = (*(*(*node).ss.ss_ScanTupleSlot).tts_tupleDescriptor).natts;
-                state.fallback = Some(grouped_rows::Fallback::open(
-                    &aggregate.fallback_sql,
-                    query_context,
-                    natts,
-                ));
+                state.fallback = Some(open_fallback(node, &aggregate.fallback_sql));
             }
             return;
         }

@@ -224,7 +224,7 @@ impl ScanPlan {
     pub fn find_lookup(&self, full_read_requests: u64) -> Option<Lookup> {
         use crate::pushdown::{CmpOp, FieldClass, Operand};
         let with_params: Vec<usize> = (0..self.pushed.len())
-            .filter(|&i| !self.pushed[i].plan_exact() && self.pushed[i].uses_param())
+            .filter(|&i| self.pushed[i].has_param())
             .collect();
         let [cond] = with_params[..] else {
             return None;

@@ -136,8 +136,8 @@ impl RecordStream {
     }
 
     /// The record `next_record` returned last.
-    pub fn current_record(&self) -> SfResult<Option<(&Page, usize)>> {
-        Ok(self.page.as_deref().map(|page| (page, self.next - 1)))
+    pub fn current_record(&self) -> Option<(&Page, usize)> {
+        self.page.as_deref().map(|page| (page, self.next - 1))
     }
 
     /// Sets how many bytes of pages the next read may keep.

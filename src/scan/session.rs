@@ -164,7 +164,7 @@ impl ScanSession {
 }
 
 /// work_mem, in bytes: what a scan may keep for its rescans.
-fn work_mem_bytes() -> usize {
+pub fn work_mem_bytes() -> usize {
     // SAFETY: work_mem is a GUC variable of this backend, read on its thread.
     (unsafe { pg_sys::work_mem }).max(64) as usize * 1024
 }
@@ -188,5 +188,5 @@ fn next_of<'a>(
         }
         return Ok(None);
     }
-    stream.current_record()
+    Ok(stream.current_record())
 }
