@@ -206,6 +206,11 @@ pub fn aggregate_refusal(
             ValueType::Numeric { rounded: true } => Some(format!(
                 "{what}: the column rounds values that Salesforce counts as distinct"
             )),
+            // A date column reading a datetime field shows each instant's UTC day: instants
+            // Salesforce counts apart may be one day here.
+            ValueType::Date if sf_type != "date" => Some(format!(
+                "{what}: the column shows the day of a {sf_type} field, which Salesforce counts by its full value"
+            )),
             ValueType::Other => Some(format!("{what}: not known to count the same values")),
             _ => None,
         },
@@ -496,6 +501,12 @@ mod tests {
                 &column(ValueType::Numeric { rounded: true }, "currency"),
                 SINGLE,
                 "rounds",
+            ),
+            (
+                AggFunc::CountDistinct,
+                &column(ValueType::Date, "datetime"),
+                SINGLE,
+                "the day of a datetime",
             ),
         ];
         for (func, c, object, reason) in cases {

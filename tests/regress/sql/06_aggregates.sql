@@ -65,6 +65,15 @@ SET client_min_messages = warning;
 ALTER FOREIGN TABLE sf.opportunity ALTER COLUMN stage_name OPTIONS (ADD group_exact 'true');
 EXPLAIN (VERBOSE, COSTS OFF) SELECT stage_name, count(*) FROM sf.opportunity GROUP BY 1;
 ALTER FOREIGN TABLE sf.opportunity ALTER COLUMN stage_name OPTIONS (DROP group_exact);
+-- A date column reading a datetime field shows each instant's day: counting distinct days
+-- stays here (Salesforce would count distinct instants), and gives Postgres's answer.
+CREATE FOREIGN TABLE sf.opp_days (id text, created_day date OPTIONS (field 'CreatedDate'))
+  SERVER emulator OPTIONS (object 'Opportunity');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(DISTINCT created_day) FROM sf.opp_days;
+SELECT (SELECT count(DISTINCT created_day) FROM sf.opp_days)
+     = (SELECT count(DISTINCT (created_date AT TIME ZONE 'UTC')::date) FROM sf.opportunity)
+       AS same_as_local;
+DROP FOREIGN TABLE sf.opp_days;
 -- and a user can turn pushdown off.
 SET salesforce_fdw.aggregate_pushdown = off;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM sf.opportunity WHERE is_won;
