@@ -171,7 +171,7 @@ struct TokenError {
 /// refresh token and keeps the one Salesforce returns. `while_waiting` runs while another
 /// backend holds the lock.
 pub fn login(
-    http: &reqwest::blocking::Client,
+    http: &reqwest::Client,
     login_url: &str,
     method: &AuthMethod,
     failed_access_token: Option<&str>,
@@ -226,7 +226,7 @@ pub fn login(
 /// One token request; `newest_refresh_token` replaces the mapping's refresh token when the
 /// store has a newer one. Returns the session and a rotated refresh token, if any.
 fn grant(
-    http: &reqwest::blocking::Client,
+    http: &reqwest::Client,
     login_url: &str,
     method: &AuthMethod,
     newest_refresh_token: Option<&str>,
@@ -292,20 +292,20 @@ fn grant(
     // Credentials never travel over plain http to another machine.
     crate::options::check_transport("login_url", login_url)?;
     let url = format!("{login_url}/services/oauth2/token");
-    let response = http
+    let request = http
         .post(&url)
         .header("Accept", "application/json")
-        .form(&form)
-        .send()
+        .form(&form);
+    // Never abandoned halfway: a grant can rotate the refresh token, and losing its answer
+    // would lose the only token that still works.
+    let reply = crate::remote::transport::send(request, crate::remote::transport::OnAbort::Finish)
         .map_err(|e| SfError::Unreachable {
             url: url.clone(),
-            reason: describe_transport_error(&e),
+            reason: e.describe(),
         })?;
-    let status = response.status();
-    let body = response.text().map_err(|e| SfError::Unreachable {
-        url: url.clone(),
-        reason: describe_transport_error(&e),
-    })?;
+    let status =
+        reqwest::StatusCode::from_u16(reply.status).unwrap_or(reqwest::StatusCode::BAD_GATEWAY);
+    let body = String::from_utf8_lossy(&reply.body).into_owned();
     token_answer(login_url, &url, status, &body)
 }
 

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::error::{SfError, SfResult};
-use crate::remote::client::SalesforceClient;
+use crate::remote::client::{SalesforceClient, StreamAnswer};
 use crate::remote::records::{Page, RowShape};
 
 /// Rows per results page: large enough that a latency of a few hundred ms per request is
@@ -242,14 +242,9 @@ impl BulkJob {
         }
     }
 
-    /// One results page by the URL `result_urls` gave.
-    pub fn page_at(client: &mut SalesforceClient, url: &str) -> SfResult<CsvPage> {
-        let accept = [("Accept", "text/csv".to_string())];
-        let answer = client.request(Method::GET, url, &[], &accept, None)?;
-        Ok(CsvPage {
-            url: answer.url,
-            body: answer.body,
-        })
+    /// One results page by the URL `result_urls` gave, its body still arriving.
+    pub fn open_page(client: &mut SalesforceClient, url: &str) -> SfResult<StreamAnswer> {
+        client.open_stream(url, &[("Accept", "text/csv".to_string())])
     }
 
     /// The next results page, as CSV text (`RowShape::csv_page` reads it), with its URL for

@@ -8,13 +8,14 @@ use serde_json::Value;
 
 use crate::error::{SfError, SfResult};
 use crate::options::{AuthMethod, ServerOptions};
-use crate::remote::auth::{self, describe_transport_error, Session};
+use crate::remote::auth::{self, Session};
 use crate::remote::records::{RestPage, RowShape};
+use crate::remote::transport::{self, OnAbort, TransportError};
 
 /// Cloned, a client shares the HTTP connections and the session (parallel page downloads).
 #[derive(Clone)]
 pub struct SalesforceClient {
-    http: reqwest::blocking::Client,
+    http: reqwest::Client,
     server: ServerOptions,
     auth: AuthMethod,
     session_key: u64,
@@ -51,6 +52,19 @@ impl Answer {
     }
 }
 
+/// A successful answer whose body is still arriving (`open_stream`).
+pub struct StreamAnswer {
+    pub url: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: transport::Body,
+}
+
+/// A body as `exchange` hands it over.
+enum Received {
+    Whole(bytes::Bytes),
+    Arriving(transport::Body),
+}
+
 #[derive(Deserialize)]
 struct ApiError {
     #[serde(rename = "errorCode", default)]
@@ -63,7 +77,7 @@ impl SalesforceClient {
     pub fn new(server: ServerOptions, auth: AuthMethod) -> SfResult<Self> {
         let http = shared_http(server.request_timeout_ms).map_err(|e| SfError::Unreachable {
             url: server.login_url.clone(),
-            reason: describe_transport_error(&e),
+            reason: e.describe(),
         })?;
         let session_key = auth::cache_key(&server.login_url, &auth);
         Ok(SalesforceClient {
@@ -186,6 +200,58 @@ impl SalesforceClient {
         json_body: Option<&Value>,
         retry_unknown_outcome: bool,
     ) -> SfResult<Answer> {
+        let (url, headers, body) = self.exchange(
+            method,
+            path,
+            params,
+            headers,
+            json_body,
+            retry_unknown_outcome,
+            false,
+        )?;
+        match body {
+            Received::Whole(body) => Ok(Answer { url, headers, body }),
+            Received::Arriving(body) => {
+                let body = body.into_bytes().map_err(|e| SfError::Unreachable {
+                    url: url.clone(),
+                    reason: e.describe(),
+                })?;
+                Ok(Answer { url, headers, body })
+            }
+        }
+    }
+
+    /// A GET whose successful answer's body is read as it arrives (a large results page):
+    /// retried and re-logged-in like `request` until the headers are in.
+    pub fn open_stream(
+        &mut self,
+        path: &str,
+        headers: &[(&str, String)],
+    ) -> SfResult<StreamAnswer> {
+        let (url, headers, body) =
+            self.exchange(reqwest::Method::GET, path, &[], headers, None, true, true)?;
+        match body {
+            Received::Arriving(body) => Ok(StreamAnswer { url, headers, body }),
+            Received::Whole(_) => Err(SfError::Protocol {
+                url,
+                reason: "the answer was read before it could be streamed".into(),
+            }),
+        }
+    }
+
+    /// One API request as `request` describes it; a successful answer's body is read whole, or
+    /// left arriving when `streamed`.
+    #[allow(clippy::too_many_arguments)]
+    fn exchange(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        params: &[(&str, &str)],
+        headers: &[(&str, String)],
+        json_body: Option<&Value>,
+        retry_unknown_outcome: bool,
+        streamed: bool,
+    ) -> SfResult<(String, reqwest::header::HeaderMap, Received)> {
         // Two re-logins at most: the first may take a session another backend stored (which
         // can have expired too), the second then gets a new one.
         let mut relogins = 0;
@@ -213,24 +279,28 @@ impl SalesforceClient {
                 request = request.json(body);
             }
             API_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let usage_key = self.usage_key;
-            let outcome = request.send().and_then(|response| {
-                let status = response.status().as_u16();
-                if let (Some(key), Some(info)) =
-                    (usage_key, response.headers().get("Sforce-Limit-Info"))
-                {
-                    crate::remote::governor::record(key, info.to_str().unwrap_or(""));
-                }
-                let headers = response.headers().clone();
-                response.bytes().map(|body| (status, headers, body))
+            let on_abort = if method == reqwest::Method::GET {
+                OnAbort::Abandon
+            } else {
+                OnAbort::Finish
+            };
+            let reply = transport::open(request, on_abort).and_then(|opened| {
+                let success = (200..300).contains(&opened.status);
+                let body = if streamed && success {
+                    Received::Arriving(opened.body)
+                } else {
+                    Received::Whole(opened.body.into_bytes()?)
+                };
+                Ok((opened.status, opened.headers, body))
             });
-            let (status, headers, body) = match outcome {
-                Ok(answer) => answer,
+            let (status, headers, body) = match reply {
+                Ok(reply) => reply,
                 Err(e) => {
                     // Timeouts, resets and dropped connections; only a failed connect is
                     // known not to have reached the server.
                     if attempt < self.server.max_retries
-                        && (retry_unknown_outcome || e.is_connect())
+                        && !matches!(e, TransportError::Abandoned)
+                        && (retry_unknown_outcome || e.nothing_sent())
                     {
                         attempt += 1;
                         backoff(attempt, !self.off_main_thread);
@@ -238,13 +308,17 @@ impl SalesforceClient {
                     }
                     return Err(SfError::Unreachable {
                         url,
-                        reason: describe_transport_error(&e),
+                        reason: e.describe(),
                     });
                 }
             };
-            if (200..300).contains(&status) {
-                return Ok(Answer { url, headers, body });
+            if let (Some(key), Some(info)) = (self.usage_key, headers.get("Sforce-Limit-Info")) {
+                crate::remote::governor::record(key, info.to_str().unwrap_or(""));
             }
+            let body = match body {
+                Received::Whole(body) if !(200..300).contains(&status) => body,
+                success => return Ok((url, headers, success)),
+            };
             if status == 410 {
                 return Err(SfError::invalid_option(
                     "api_version",
@@ -383,10 +457,9 @@ impl SalesforceClient {
 /// The backend's HTTP client for a request timeout: one per backend (and timeout), so that
 /// its pool keeps connections open across statements (HTTP keep-alive: no new TCP and TLS
 /// handshake per query). Connections carry no identity (the token goes with each request),
-/// so every server and user mapping shares it. Built with signals blocked, since it starts
-/// a thread of its own.
-fn shared_http(timeout_ms: u64) -> reqwest::Result<reqwest::blocking::Client> {
-    static CLIENTS: std::sync::Mutex<Vec<(u64, reqwest::blocking::Client)>> =
+/// so every server and user mapping shares it.
+fn shared_http(timeout_ms: u64) -> Result<reqwest::Client, TransportError> {
+    static CLIENTS: std::sync::Mutex<Vec<(u64, reqwest::Client)>> =
         std::sync::Mutex::new(Vec::new());
     let mut clients = CLIENTS
         .lock()
@@ -394,14 +467,7 @@ fn shared_http(timeout_ms: u64) -> reqwest::Result<reqwest::blocking::Client> {
     if let Some((_, client)) = clients.iter().find(|(t, _)| *t == timeout_ms) {
         return Ok(client.clone());
     }
-    let client = crate::remote::threads::with_signals_blocked(|| {
-        reqwest::blocking::Client::builder()
-            .timeout(Duration::from_millis(timeout_ms))
-            .connect_timeout(Duration::from_secs(30))
-            .pool_idle_timeout(Duration::from_secs(300))
-            .user_agent(concat!("salesforce_fdw/", env!("CARGO_PKG_VERSION")))
-            .build()
-    })?;
+    let client = transport::client(Duration::from_millis(timeout_ms))?;
     clients.push((timeout_ms, client.clone()));
     Ok(client)
 }
@@ -421,7 +487,7 @@ fn is_transient(status: u16, error: &SfError) -> bool {
 }
 
 /// The newest version `GET /services/data` lists (no session needed), cached per instance.
-fn latest_version(http: &reqwest::blocking::Client, instance_url: &str) -> SfResult<String> {
+fn latest_version(http: &reqwest::Client, instance_url: &str) -> SfResult<String> {
     static KNOWN: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
     if let Some((_, v)) = KNOWN
         .lock()
@@ -431,16 +497,15 @@ fn latest_version(http: &reqwest::blocking::Client, instance_url: &str) -> SfRes
         return Ok(v);
     }
     let url = format!("{instance_url}/services/data");
-    let body = http
-        .get(&url)
-        .header("Accept", "application/json")
-        .send()
-        .and_then(|r| r.error_for_status())
-        .and_then(|r| r.bytes())
-        .map_err(|e| SfError::Unreachable {
-            url: url.clone(),
-            reason: describe_transport_error(&e),
-        })?;
+    let request = http.get(&url).header("Accept", "application/json");
+    let reply = transport::send(request, OnAbort::Abandon).map_err(|e| SfError::Unreachable {
+        url: url.clone(),
+        reason: e.describe(),
+    })?;
+    if !(200..300).contains(&reply.status) {
+        return Err(parse_api_error(reply.status, &reply.body));
+    }
+    let body = reply.body;
     let listed = parse_json(&url, &body)?;
     let version = newest_version(&listed).ok_or_else(|| SfError::Protocol {
         url: url.clone(),
@@ -482,7 +547,8 @@ fn backoff(attempt: u32, interruptible: bool) {
 /// thread) a cancel or statement_timeout takes effect during the wait.
 pub fn pause(duration: Duration, interruptible: bool) {
     let deadline = std::time::Instant::now() + duration;
-    while std::time::Instant::now() < deadline {
+    // Off the backend's thread the wait ends when nobody waits for its work any more.
+    while std::time::Instant::now() < deadline && !crate::remote::threads::aborted() {
         if interruptible {
             pgrx::check_for_interrupts!();
         }

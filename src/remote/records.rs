@@ -325,12 +325,36 @@ impl RowShape {
     /// Parses a Bulk API 2.0 CSV results page (header row first). Each column is read from
     /// the header naming its field or path (`Owner.Name`), case-insensitively.
     pub fn csv_page(&self, body: &[u8]) -> Result<Page, String> {
+        let mut page = None;
+        self.csv_chunks(body, &mut 0, usize::MAX, |chunk| {
+            page = Some(chunk);
+            true
+        })
+        .map_err(|e| e.reason)?;
+        Ok(page.unwrap_or(Page::Csv {
+            positions: Vec::new(),
+            records: Vec::new(),
+        }))
+    }
+
+    /// Reads a Bulk API 2.0 CSV results page as it arrives and hands its records to `emit` in
+    /// pages of at most `rows_per_chunk` (one empty page for a page without records).
+    /// `delivered` counts the page's records handed over: records up to its value on entry
+    /// are skipped (they came from an earlier download of the same page that broke off).
+    /// Stops early when `emit` answers false.
+    pub fn csv_chunks(
+        &self,
+        body: impl std::io::Read,
+        delivered: &mut usize,
+        rows_per_chunk: usize,
+        mut emit: impl FnMut(Page) -> bool,
+    ) -> Result<(), CsvError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(body);
         let header = reader
             .headers()
-            .map_err(|e| format!("invalid CSV header: {e}"))?;
+            .map_err(|e| CsvError::new("invalid CSV header", e))?;
         let positions: Vec<Option<usize>> = self
             .paths
             .iter()
@@ -340,23 +364,69 @@ impl RowShape {
                     .position(|name| name.eq_ignore_ascii_case(path))
             })
             .collect();
+        // A column the header lacks would read as NULL in every row: a wrong result, not data
+        // (only a page without records may have an empty header).
         let header_is_empty = header.iter().all(str::is_empty);
-        let missing = positions.iter().position(Option::is_none);
-        let header_text = header.iter().collect::<Vec<_>>().join(",");
-        let records = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("invalid CSV: {e}"))?;
-        // A column the header lacks would read as NULL in every row: a wrong result, not data.
-        if let Some(column) = missing {
-            if !(header_is_empty && records.is_empty()) {
-                return Err(format!(
+        let missing = positions.iter().position(Option::is_none).map(|column| {
+            let header_text = header.iter().collect::<Vec<_>>().join(",");
+            CsvError {
+                reason: format!(
                     "the results have no column \"{}\" (header: {header_text})",
                     self.paths[column]
-                ));
+                ),
+                broken_off: false,
+            }
+        });
+        if let (Some(missing), false) = (&missing, header_is_empty) {
+            return Err(missing.clone());
+        }
+        let skip = *delivered;
+        let mut records = Vec::new();
+        let mut emitted_any = false;
+        for (n, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| CsvError::new("invalid CSV", e))?;
+            if n < skip {
+                continue;
+            }
+            if let Some(missing) = &missing {
+                return Err(missing.clone());
+            }
+            records.push(record);
+            if records.len() >= rows_per_chunk {
+                *delivered += records.len();
+                emitted_any = true;
+                let chunk = Page::Csv {
+                    positions: positions.clone(),
+                    records: std::mem::take(&mut records),
+                };
+                if !emit(chunk) {
+                    return Ok(());
+                }
             }
         }
-        Ok(Page::Csv { positions, records })
+        if !records.is_empty() || !emitted_any {
+            *delivered += records.len();
+            emit(Page::Csv { positions, records });
+        }
+        Ok(())
+    }
+}
+
+/// Why a CSV results page could not be read.
+#[derive(Clone, Debug)]
+pub struct CsvError {
+    pub reason: String,
+    /// The download broke off (the text itself was fine so far): reading the page again can
+    /// succeed.
+    pub broken_off: bool,
+}
+
+impl CsvError {
+    fn new(what: &str, error: csv::Error) -> CsvError {
+        CsvError {
+            broken_off: matches!(error.kind(), csv::ErrorKind::Io(_)),
+            reason: format!("{what}: {error}"),
+        }
     }
 }
 
@@ -695,6 +765,89 @@ mod tests {
         assert!(err.contains("header: Id,NAME"), "{err}");
         // An empty answer (no header, no rows) is just an empty page.
         assert_eq!(shape().csv_page(b"").unwrap().len(), 0);
+    }
+
+    /// A reader that gives `good` and then fails, as a download that breaks off does.
+    struct BreaksOff<'a> {
+        good: &'a [u8],
+    }
+
+    impl std::io::Read for BreaksOff<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.good.is_empty() {
+                return Err(std::io::Error::other("connection reset"));
+            }
+            let n = buf.len().min(self.good.len()).min(7);
+            buf[..n].copy_from_slice(&self.good[..n]);
+            self.good = &self.good[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn csv_pages_stream_in_chunks_and_resume_after_a_broken_download() {
+        let shape = RowShape::new(["Id"]);
+        let body = b"\"Id\"\n\"1\"\n\"2\"\n\"3\"\n\"4\"\n\"5\"\n";
+        let ids = |chunks: &[Page]| -> Vec<Vec<String>> {
+            chunks
+                .iter()
+                .map(|c| {
+                    (0..c.len())
+                        .map(|r| match c.field(r, 0) {
+                            Field::Text(t) => t.to_string(),
+                            other => format!("{other:?}"),
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let mut chunks = Vec::new();
+        let mut delivered = 0;
+        shape
+            .csv_chunks(&body[..], &mut delivered, 2, |c| {
+                chunks.push(c);
+                true
+            })
+            .unwrap();
+        assert_eq!(ids(&chunks), [vec!["1", "2"], vec!["3", "4"], vec!["5"]]);
+        assert_eq!(delivered, 5);
+
+        // Broken off after record 3 (the chunk of 1 and 2 was handed over): the error says
+        // so, and reading the page again skips what was delivered.
+        let mut chunks = Vec::new();
+        let mut delivered = 0;
+        let cut = body.len() - "\"4\"\n\"5\"\n".len();
+        let err = shape
+            .csv_chunks(BreaksOff { good: &body[..cut] }, &mut delivered, 2, |c| {
+                chunks.push(c);
+                true
+            })
+            .unwrap_err();
+        assert!(err.broken_off, "{err:?}");
+        assert!(err.reason.contains("connection reset"), "{err:?}");
+        assert_eq!(delivered, 2);
+        shape
+            .csv_chunks(&body[..], &mut delivered, 2, |c| {
+                chunks.push(c);
+                true
+            })
+            .unwrap();
+        assert_eq!(ids(&chunks), [vec!["1", "2"], vec!["3", "4"], vec!["5"]]);
+        assert_eq!(delivered, 5);
+
+        // Bad text is not a broken download; a consumer that stops ends the reading.
+        let err = shape
+            .csv_chunks(&b"\"Id\"\n\"1\",\"2\"\n"[..], &mut 0, 2, |_| true)
+            .unwrap_err();
+        assert!(!err.broken_off, "{err:?}");
+        let mut seen = 0;
+        shape
+            .csv_chunks(&body[..], &mut 0, 2, |_| {
+                seen += 1;
+                false
+            })
+            .unwrap();
+        assert_eq!(seen, 1);
     }
 
     #[test]

@@ -2,10 +2,14 @@
 //! cancel, statement_timeout or pg_terminate_backend: the blocking call runs on a thread of its
 //! own (every signal blocked there, so Postgres' handlers only run on the backend's thread, and
 //! the thread never calls into Postgres), while the backend waits for its answer in short steps
-//! with an interrupt check between them. A cancelled wait leaves the thread to finish its
-//! request on its own (bounded by the request timeout); its answer is dropped.
+//! with an interrupt check between them. A cancelled wait raises the abort flag of the
+//! thread, on which `transport` drops a read in flight (a request that changes something is
+//! let finish); the thread's answer is dropped.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{SfError, SfResult};
@@ -30,6 +34,41 @@ pub fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+thread_local! {
+    /// Set when nobody waits any more for what this thread is doing.
+    static ABORT: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// Makes `flag` this thread's abort flag: once it is set, the thread's reads in flight are
+/// dropped and its waits end early.
+pub fn set_abort_flag(flag: Arc<AtomicBool>) {
+    ABORT.with(|abort| *abort.borrow_mut() = Some(flag));
+}
+
+/// This thread's abort flag, if it has one.
+pub fn abort_flag() -> Option<Arc<AtomicBool>> {
+    ABORT.with(|abort| abort.borrow().clone())
+}
+
+/// Whether this thread's work is no longer wanted.
+pub fn aborted() -> bool {
+    ABORT.with(|abort| {
+        abort
+            .borrow()
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    })
+}
+
+/// Raises the flag when dropped: also when a cancel unwinds the waiting backend.
+struct RaiseOnDrop(Arc<AtomicBool>);
+
+impl Drop for RaiseOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// `work` on a thread of its own while this (the backend's) thread waits, cancellable.
 /// `work` must not call into Postgres.
 pub fn interruptible<T: Send + 'static>(
@@ -37,10 +76,13 @@ pub fn interruptible<T: Send + 'static>(
     work: impl FnOnce() -> SfResult<T> + Send + 'static,
 ) -> SfResult<T> {
     let (sender, receiver) = sync_channel(1);
+    let abort = Arc::new(AtomicBool::new(false));
+    let abort_in_thread = abort.clone();
     with_signals_blocked(|| {
         std::thread::Builder::new()
             .name("salesforce_fdw request".into())
             .spawn(move || {
+                set_abort_flag(abort_in_thread);
                 let _ = sender.send(work());
             })
     })
@@ -48,6 +90,7 @@ pub fn interruptible<T: Send + 'static>(
         url: what.to_string(),
         reason: format!("cannot start a thread for the request: {e}"),
     })?;
+    let _abort_when_done = RaiseOnDrop(abort);
     loop {
         match receiver.recv_timeout(STEP) {
             Ok(answer) => return answer,

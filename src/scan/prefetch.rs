@@ -3,8 +3,9 @@
 //! the current one. Each channel holds one page, so memory stays flat. The thread never calls into Postgres (its client is marked off
 //! the main thread, and all signals are blocked in it, so Postgres' handlers only run on the
 //! backend's own thread). A cancel is noticed by the backend between waits; stopping (or
-//! dropping) the prefetch tells the thread to end after its current request, and a Bulk job
-//! it created is deleted on the way out, also when the scan ended in an error.
+//! dropping) the prefetch tells the thread to end at once, dropping a page download in flight
+//! (`transport`), and a Bulk job it created is deleted on the way out, also when the scan
+//! ended in an error.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
@@ -67,6 +68,8 @@ impl Prefetch {
             std::thread::Builder::new()
                 .name("salesforce_fdw prefetch".into())
                 .spawn(move || {
+                    // A stopped scan drops the read in flight (transport).
+                    crate::remote::threads::set_abort_flag(stopped_in_thread.clone());
                     if source.bulk {
                         let fell_back =
                             read_bulk(&mut client, &source, &shape, &sender, &stopped_in_thread);
@@ -221,10 +224,15 @@ fn read_split(
     }
 }
 
-/// Bulk results pages downloaded `bulk_parallelism` at a time (each worker downloads a page,
-/// parses it and hands it on), so that round trips overlap: memory holds at most one page per
-/// worker plus the one being consumed. Pages come in whatever order they arrive (a Bulk scan
-/// has no order). The first error stops the workers.
+/// Records handed to the backend at a time from a streamed results page.
+const CSV_ROWS_PER_CHUNK: usize = 2_000;
+
+/// Bulk results pages downloaded `bulk_parallelism` at a time: each worker streams a page,
+/// parses it as it arrives and hands it on in chunks of records, so that round trips overlap
+/// and the backend starts on the first records while the rest are still on the wire. Memory
+/// holds about one chunk per worker plus the one being consumed, whatever the pages' size.
+/// Chunks come in whatever order they arrive (a Bulk scan has no order). The first error stops
+/// the workers.
 fn read_pages_in_parallel(
     client: &SalesforceClient,
     urls: Vec<String>,
@@ -238,31 +246,27 @@ fn read_pages_in_parallel(
     let workers = source
         .bulk_parallelism
         .min(queue.lock().map_or(1, |q| q.len()));
+    let abort = crate::remote::threads::abort_flag();
     std::thread::scope(|scope| {
         for n in 0..workers {
             let mut client = client.clone();
+            let abort = abort.clone();
             let (queue, failed, page_sender) = (&queue, &failed, sender.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("salesforce_fdw page {n}"))
-                .spawn_scoped(scope, move || loop {
-                    if stopped.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
-                        return;
+                .spawn_scoped(scope, move || {
+                    if let Some(flag) = abort {
+                        crate::remote::threads::set_abort_flag(flag);
                     }
-                    let Some(url) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
-                        return;
-                    };
-                    let page = BulkJob::page_at(&mut client, &url).and_then(|p| p.parse(shape));
-                    if page.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    let is_err = page.is_err();
-                    if page_sender
-                        .send(page.map_err(|e| e.for_object(&source.object)))
-                        .is_err()
-                        || is_err
-                    {
-                        failed.store(true, Ordering::Relaxed);
-                        return;
+                    while !stopped.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
+                        let Some(url) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                            return;
+                        };
+                        let streamed = stream_page(&mut client, &url, shape, &page_sender);
+                        if let Err(e) = streamed {
+                            failed.store(true, Ordering::Relaxed);
+                            let _ = page_sender.send(Err(e.for_object(&source.object)));
+                        }
                     }
                 });
             if let Err(e) = spawned {
@@ -275,6 +279,47 @@ fn read_pages_in_parallel(
             }
         }
     });
+}
+
+/// Streams one results page to `sender`. A download that breaks off is resumed by asking for
+/// the page again (its locator stays valid while the job exists: SALESFORCE.md 8.3) and
+/// skipping the records already handed over.
+fn stream_page(
+    client: &mut SalesforceClient,
+    url: &str,
+    shape: &RowShape,
+    sender: &SyncSender<PageResult>,
+) -> SfResult<()> {
+    let mut delivered = 0;
+    let mut attempt = 0;
+    loop {
+        let answer = BulkJob::open_page(client, url)?;
+        let read = shape.csv_chunks(answer.body, &mut delivered, CSV_ROWS_PER_CHUNK, |chunk| {
+            sender.send(Ok(chunk)).is_ok()
+        });
+        match read {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if e.broken_off
+                    && attempt < client.max_retries()
+                    && !crate::remote::threads::aborted() =>
+            {
+                attempt += 1;
+            }
+            Err(e) if e.broken_off => {
+                return Err(SfError::Unreachable {
+                    url: answer.url,
+                    reason: e.reason,
+                })
+            }
+            Err(e) => {
+                return Err(SfError::Protocol {
+                    url: answer.url,
+                    reason: e.reason,
+                })
+            }
+        }
+    }
 }
 
 /// Bulk pages are downloaded here and parsed on a thread of their own, so that the next
@@ -311,19 +356,17 @@ fn read_bulk(
         job.delete(client);
         return None;
     }
-    if source.bulk_parallelism > 1 {
-        match job.result_urls(client) {
-            Ok(Some(urls)) if !urls.is_empty() => {
-                read_pages_in_parallel(client, urls, source, shape, sender, stopped);
-                job.delete(client);
-                return None;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                let _ = sender.send(Err(e.for_object(&source.object)));
-                job.delete(client);
-                return None;
-            }
+    match job.result_urls(client) {
+        Ok(Some(urls)) if !urls.is_empty() => {
+            read_pages_in_parallel(client, urls, source, shape, sender, stopped);
+            job.delete(client);
+            return None;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let _ = sender.send(Err(e.for_object(&source.object)));
+            job.delete(client);
+            return None;
         }
     }
     let (downloaded, to_parse) = sync_channel::<SfResult<CsvPage>>(1);
