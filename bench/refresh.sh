@@ -1,28 +1,48 @@
 #!/usr/bin/env bash
-# Benchmark (issue 6): load every Opportunity, all ~30 fields of the table IMPORT FOREIGN SCHEMA
-# creates, from one sf-emulator into a local PostgreSQL table, by
+# Benchmark (issues 6 and 12): load every Opportunity, all ~30 fields of the table IMPORT
+# FOREIGN SCHEMA creates, from one sf-emulator into a local PostgreSQL table, by
 #   fdw-rest           CALL salesforce_fdw.refresh(..., mode => 'full') into a new table, bulk 'off'
-#   fdw-bulk           the same through Bulk API 2.0, bulk 'on'
+#   fdw-bulk           the same through Bulk API 2.0, bulk 'on', the server's default bulk_parallelism
+#   fdw-bulk-k1/k4/k8  bulk 'on' with the server option bulk_parallelism 1, 4 or 8
+#   fdw-auto           bulk 'auto' (the FDW's own choice: Bulk above bulk_threshold estimated rows)
 #   copy               COPY of the same rows from a CSV file into a new table (the local ceiling)
 #   copy-index-after   the same COPY into a bare table, then its primary key and index built
 #   simple-salesforce  simple-salesforce query_all_iter + psycopg 3 COPY (bench/peers/)
+#   simple-salesforce-bulk  simple-salesforce bulk2 query, each CSV page into psycopg 3 COPY
+#   jsforce-bulk       jsforce bulk2 query as CSV | psql \copy (bench/peers/)
 #   singer             tap-salesforce (REST) | pipelinewise-target-postgres (bench/peers/)
 # for each emulator scale (1,000·K opportunities) and latency. Not a test: appends raw results
-# (JSON lines) to --out and prints a Markdown table for bench/README.md. See bench/README.md.
+# (JSON lines, with the emulator's settings and each run's requests, for the latency floors)
+# to --out and prints a Markdown table for bench/README.md. See bench/README.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/lib.sh
 
-ALL_METHODS="fdw-rest fdw-bulk copy copy-index-after simple-salesforce singer"
+ALL_METHODS="fdw-rest fdw-bulk fdw-bulk-k1 fdw-bulk-k4 fdw-bulk-k8 fdw-auto copy copy-index-after
+simple-salesforce simple-salesforce-bulk jsforce-bulk singer"
+ALL_METHODS="${ALL_METHODS//$'\n'/ }"
+# The methods run by default: fdw-bulk-k4 is fdw-bulk with the option said (4 is the default).
+DEFAULT_METHODS="fdw-rest fdw-bulk-k1 fdw-bulk fdw-bulk-k8 fdw-auto copy copy-index-after
+simple-salesforce simple-salesforce-bulk jsforce-bulk singer"
+# The emulator's settings, passed explicitly and recorded in every result line: its defaults.
+BULK_DELAY_MS=300       # Bulk job: time from creation to JobComplete
+BULK_QUEUE_MS=0         # Bulk job: time in the queue before that
+BULK_PAGE_RECORDS=50000 # records per Bulk results page when the client does not say
+REST_PAGE_RECORDS=2000  # records per REST query page (batchSize 2000: the FDW's and the emulator's default)
+DEFAULT_BULK_PARALLELISM=4  # the server option's documented default (README.md)
 usage() {
   cat <<EOF
 Usage: bench/refresh.sh [options]
   --scales LIST      emulator --scale values, K = 1,000·K opportunities (default: 200,1000)
   --latencies LIST   emulator latency per API request in ms (default: 0,150)
-  --methods LIST     any of: ${ALL_METHODS// /,} (default: all)
+  --methods LIST     any of: ${ALL_METHODS// /,}
+                     (default: ${DEFAULT_METHODS//$'\n'/ })
+  --bandwidth N      emulator bandwidth in bytes/s per response, PUT /__emulator/faults key
+                     bandwidth_bytes_per_sec next to the latency (default: 0 = unlimited, not sent)
   --runs N           runs per configuration, the table shows medians (default: 3)
-  --peer-runs N      runs for simple-salesforce and singer, the slow peers (default: --runs)
+  --peer-runs N      runs for the scripted peers (simple-salesforce, simple-salesforce-bulk,
+                     jsforce-bulk, singer) (default: --runs)
   --out FILE         append raw results (JSON lines) here (default: bench/results/refresh-<time>.jsonl);
                      parts run with the same --out are summarized together
   --no-verify        skip the value comparison of each method's table with the FDW snapshot
@@ -32,13 +52,14 @@ EOF
 }
 
 list() { tr ',' ' ' <<<"$1"; }
-scales=(200 1000); latencies=(0 150); read -ra methods <<<"$ALL_METHODS"
-runs=3; peer_runs=""; out=""; verify=1; build=1
+scales=(200 1000); latencies=(0 150); read -ra methods <<<"${DEFAULT_METHODS//$'\n'/ }"
+runs=3; peer_runs=""; out=""; verify=1; build=1; bandwidth=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scales) read -ra scales <<<"$(list "$2")"; shift 2 ;;
     --latencies) read -ra latencies <<<"$(list "$2")"; shift 2 ;;
     --methods) read -ra methods <<<"$(list "$2")"; shift 2 ;;
+    --bandwidth) bandwidth="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --peer-runs) peer_runs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -51,6 +72,7 @@ done
 for m in "${methods[@]}"; do
   [[ " $ALL_METHODS " == *" $m "* ]] || { echo "unknown method: $m" >&2; exit 2; }
 done
+[[ "$bandwidth" =~ ^[0-9]+$ ]] || { echo "--bandwidth: bytes per second, 0 = unlimited" >&2; exit 2; }
 peer_runs="${peer_runs:-$runs}"
 if [ -z "$out" ]; then
   mkdir -p "$ROOT/bench/results"
@@ -83,10 +105,27 @@ ensure_venv() {
   "$dir/bin/pip" install -q --disable-pip-version-check -r "$req"
   cp "$req" "$dir/requirements.txt"
 }
-if uses simple-salesforce; then ensure_venv simple-salesforce; fi
+# jsforce: bench/.venv-jsforce/node_modules from the pins of tests/real-clients (package.json and
+# package-lock.json, the jsforce the regression tests run), `npm ci`; redone when they change.
+ensure_node() {
+  local dir="$ROOT/bench/.venv-jsforce" src="$ROOT/tests/real-clients"
+  if [ -d "$dir/node_modules/jsforce" ] && cmp -s "$src/package-lock.json" "$dir/installed-package-lock.json"; then
+    return 0
+  fi
+  log "installing jsforce into bench/.venv-jsforce"
+  command -v npm >/dev/null ||
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$src/package-lock.json" "$dir/installed-package-lock.json"
+}
+if uses simple-salesforce || uses simple-salesforce-bulk; then ensure_venv simple-salesforce; fi
 if uses singer; then ensure_venv tap-salesforce; ensure_venv target-postgres; fi
+if uses jsforce-bulk; then ensure_node; fi
 # measure.py starts each peer process under GNU time for its peak RSS.
-if uses simple-salesforce || uses singer; then
+if uses simple-salesforce || uses simple-salesforce-bulk || uses jsforce-bulk || uses singer; then
   [ -x /usr/bin/time ] ||
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time >/dev/null
 fi
@@ -109,6 +148,7 @@ export PGOPTIONS='-c client_min_messages=warning'   # no "does not exist, skippi
 sql <<'SQL'
 CREATE ROLE bench_ss LOGIN SUPERUSER;
 CREATE ROLE bench_singer LOGIN SUPERUSER;
+CREATE ROLE bench_js LOGIN SUPERUSER;
 SQL
 
 machine="$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), \
@@ -135,9 +175,22 @@ emit type=machine "machine=$machine"
 emulator_api_calls() {
   curl -sf "$SF_EMULATOR_URL/__emulator/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["apiCalls"])'
 }
-set_latency() {
-  curl -sf -X PUT -H 'Content-Type: application/json' -d "{\"latency_ms\": $1}" \
-    "$SF_EMULATOR_URL/__emulator/faults" >/dev/null
+# set_faults LATENCY_MS: the latency, and --bandwidth when it is not 0 (an emulator without
+# bandwidth_bytes_per_sec refuses unknown keys, so 0 sends nothing and any emulator works).
+set_faults() {
+  local body="{\"latency_ms\": $1}"
+  [ "$bandwidth" = 0 ] || body="{\"latency_ms\": $1, \"bandwidth_bytes_per_sec\": $bandwidth}"
+  if ! curl -sS -f -X PUT -H 'Content-Type: application/json' -d "$body" \
+         "$SF_EMULATOR_URL/__emulator/faults" >/dev/null 2>"$TMP/faults.err"; then
+    echo "PUT /__emulator/faults $body refused ($(cat "$TMP/faults.err")):" \
+      "does this sf-emulator know bandwidth_bytes_per_sec?" >&2
+    return 1
+  fi
+}
+# The requests of one run: the emulator's request log is cleared before it and read after it.
+clear_requests() { curl -sf -X DELETE "$SF_EMULATOR_URL/__emulator/requests" >/dev/null; }
+request_profile() {
+  curl -sf "$SF_EMULATOR_URL/__emulator/requests" | python3 "$ROOT/bench/peers/emulator_probe.py" profile
 }
 # field NAME JSON: one top-level field of a JSON object (empty when missing or null)
 field() { python3 -c 'import json, sys; v = json.loads(sys.argv[2]).get(sys.argv[1]); print("" if v is None else v)' "$1" "$2"; }
@@ -148,7 +201,13 @@ VMHWM="(regexp_match(pg_read_file('/proc/' || pg_backend_pid() || '/status'), 'V
 setup_scale() {
   local scale="$1"
   log "scale $scale: starting sf-emulator"
-  start_emulator "$TMP/emulator-$scale.log" --scale "$scale" --api-limit 100000000
+  start_emulator "$TMP/emulator-$scale.log" --scale "$scale" --api-limit 100000000 \
+    --bulk-delay-ms "$BULK_DELAY_MS" --bulk-queue-ms "$BULK_QUEUE_MS" --bulk-page-records "$BULK_PAGE_RECORDS"
+  # Refused settings fail now, not after the reference snapshot; the faults are set per latency.
+  if [ "$bandwidth" != 0 ]; then
+    set_faults 0
+    curl -sf -X DELETE "$SF_EMULATOR_URL/__emulator/faults" >/dev/null
+  fi
   expected="$(curl -sf "$SF_EMULATOR_URL/__emulator/stats" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["records"]["Opportunity"])')"
   CSV="$TMP/data/opportunity-$scale.csv"
@@ -185,6 +244,10 @@ SELECT string_agg(a.attname || '=' || substr(o, 7), ' ' ORDER BY a.attnum)
    AND o LIKE 'field=%';
 SQL
 )"
+  # Bytes per record on the wire (REST JSON page, Bulk CSV page gzipped and not), for the floors.
+  read -ra FIELDS <<<"$(for pair in "${COLMAP[@]}"; do printf '%s ' "${pair#*=}"; done)"
+  PAGE_BYTES="$(python3 "$ROOT/bench/peers/emulator_probe.py" page-bytes "$SF_EMULATOR_URL" "${FIELDS[@]}")"
+  log "scale $scale: bytes per record: $PAGE_BYTES"
   if uses singer; then
     cat >"$TMP/tap-config.json" <<EOF
 {"client_id": "sf-emulator-client", "client_secret": "sf-emulator-secret",
@@ -203,7 +266,7 @@ EOF
 }
 
 # --- the methods: each sets wall, rows, calls, calls_emulator, backend_kb, clients, error ---------
-reset_result() { wall=""; rows=""; calls=""; calls_emulator=""; backend_kb=""; clients="{}"; error=""; }
+reset_result() { wall=""; rows=""; calls=""; calls_emulator=""; backend_kb=""; clients="{}"; error=""; requests="{}"; }
 
 # timed_in_session STATEMENTS: runs them in one new backend, timed inside the session, and reads
 # that backend's VmHWM right after; sets wall and backend_kb, or error (and fails).
@@ -223,8 +286,25 @@ SQL
   backend_kb="$(awk '/^peak/ {print $2}' <<<"$result")"
 }
 
-run_fdw() {  # run_fdw off|on TARGET
-  local mode="$1" target="$2" before
+# server_option NAME [VALUE]: sets the option of server bench (ADD or SET), or drops it
+# without VALUE (when it is set).
+server_option() {
+  local name="$1" value="${2:-}" have
+  have="$(sql -c "SELECT count(*) FROM pg_foreign_server, pg_options_to_table(srvoptions)
+                   WHERE srvname = 'bench' AND option_name = '$name'")"
+  if [ -n "$value" ]; then
+    if [ "$have" = 0 ]; then sql -c "ALTER SERVER bench OPTIONS (ADD $name '$value')"
+    else sql -c "ALTER SERVER bench OPTIONS (SET $name '$value')"; fi
+  elif [ "$have" != 0 ]; then
+    sql -c "ALTER SERVER bench OPTIONS (DROP $name)"
+  fi
+}
+
+# run_fdw off|on|auto TARGET [K]: with K, the server option bulk_parallelism is K for the run
+# (and dropped after it: the server has none otherwise, so the default applies).
+run_fdw() {
+  local mode="$1" target="$2" k="${3:-}" before
+  [ -z "$k" ] || server_option bulk_parallelism "$k"
   sql <<SQL
 SET client_min_messages = warning;
 ALTER FOREIGN TABLE sf.opportunity OPTIONS (SET bulk '$mode');
@@ -233,11 +313,14 @@ DELETE FROM salesforce_fdw.snapshots WHERE target = '$target';
 CHECKPOINT;
 SQL
   before="$(emulator_api_calls)"
-  timed_in_session "CALL salesforce_fdw.refresh('sf.opportunity', '$target', mode => 'full', quiet => true);" ||
-    return 0
-  calls_emulator=$(( $(emulator_api_calls) - before ))
-  calls="$(sql -c "SELECT api_calls FROM salesforce_fdw.refresh_runs WHERE target = '$target' ORDER BY run_id DESC LIMIT 1")"
-  rows="$(sql -c "SELECT count(*) FROM $target")"
+  clear_requests
+  if timed_in_session "CALL salesforce_fdw.refresh('sf.opportunity', '$target', mode => 'full', quiet => true);"; then
+    calls_emulator=$(( $(emulator_api_calls) - before ))
+    requests="$(request_profile)"
+    calls="$(sql -c "SELECT api_calls FROM salesforce_fdw.refresh_runs WHERE target = '$target' ORDER BY run_id DESC LIMIT 1")"
+    rows="$(sql -c "SELECT count(*) FROM $target")"
+  fi
+  [ -z "$k" ] || server_option bulk_parallelism
 }
 
 # run_copy [index-after]: into a table with the snapshot's primary key and index, or (with
@@ -264,12 +347,14 @@ SQL
 measure_peer() {
   local role="$1" names="$2" logname="$3" before m; shift 4
   before="$(emulator_api_calls)"
+  clear_requests
   if ! m="$(python3 "$ROOT/bench/peers/measure.py" --pmpid "$PMPID" --role "$role" \
               --log "$TMP/$logname" --names "$names" -- "$@")"; then
     error="measure.py failed"
     return 0
   fi
   calls_emulator=$(( $(emulator_api_calls) - before ))
+  requests="$(request_profile)"
   calls="$calls_emulator"
   wall="$(field wall_s "$m")"
   backend_kb="$(field backend_peak_kb "$m")"
@@ -281,22 +366,47 @@ measure_peer() {
   fi
 }
 
+# run_simple_salesforce [bulk]: query_all_iter (simple_salesforce_load.py) into bench.opp_ss, or
+# with bulk the Bulk API 2.0 query (simple_salesforce_bulk_load.py) into bench.opp_ssb.
 run_simple_salesforce() {
-  sql <<'SQL'
-DROP TABLE IF EXISTS bench.opp_ss;
-CREATE TABLE bench.opp_ss (LIKE bench.opp_ref INCLUDING ALL);
+  local table=bench.opp_ss script=simple_salesforce_load.py name=simple-salesforce
+  if [ "${1:-}" = bulk ]; then
+    table=bench.opp_ssb script=simple_salesforce_bulk_load.py name=simple-salesforce-bulk
+  fi
+  sql <<SQL
+DROP TABLE IF EXISTS $table;
+CREATE TABLE $table (LIKE bench.opp_ref INCLUDING ALL);
 CHECKPOINT;
 SQL
-  measure_peer bench_ss simple-salesforce ss -- \
-    "$ROOT/bench/.venv-simple-salesforce/bin/python" "$ROOT/bench/peers/simple_salesforce_load.py" \
-    "$SF_EMULATOR_URL" "host=$PGHOST port=$PGPORT dbname=postgres user=bench_ss application_name=bench-simple-salesforce" \
-    bench.opp_ss "${COLMAP[@]}"
+  measure_peer bench_ss "$name" ss -- \
+    "$ROOT/bench/.venv-simple-salesforce/bin/python" "$ROOT/bench/peers/$script" \
+    "$SF_EMULATOR_URL" "host=$PGHOST port=$PGPORT dbname=postgres user=bench_ss application_name=bench-$name" \
+    "$table" "${COLMAP[@]}"
   [ -n "$error" ] && return 0
   # The script also read its backend's VmHWM in the session at the end: exact, keep the larger.
   local inside
   inside="$(field backend_vmhwm_kb "$(cat "$TMP/ss.out")")"
   if [ -n "$inside" ] && { [ -z "$backend_kb" ] || [ "$inside" -gt "$backend_kb" ]; }; then backend_kb="$inside"; fi
-  rows="$(sql -c 'SELECT count(*) FROM bench.opp_ss')"
+  rows="$(sql -c "SELECT count(*) FROM $table")"
+}
+
+# jsforce's Bulk API 2.0 query written as CSV to stdout (jsforce_bulk_load.js), piped into psql's
+# \copy ... from pstdin (its standard input), one pipeline timed by measure.py.
+run_jsforce_bulk() {
+  local cols
+  cols="$(for pair in "${COLMAP[@]}"; do printf '%s,' "${pair%%=*}"; done)"
+  cols="${cols%,}"
+  sql <<'SQL'
+DROP TABLE IF EXISTS bench.opp_jsb;
+CREATE TABLE bench.opp_jsb (LIKE bench.opp_ref INCLUDING ALL);
+CHECKPOINT;
+SQL
+  measure_peer bench_js jsforce,psql js -- \
+    node "$ROOT/bench/peers/jsforce_bulk_load.js" "$SF_EMULATOR_URL" "${COLMAP[@]}" \
+    '|' "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U bench_js -d postgres \
+      -c "\\copy bench.opp_jsb ($cols) from pstdin (format csv, header)"
+  [ -n "$error" ] && return 0
+  rows="$(sql -c 'SELECT count(*) FROM bench.opp_jsb')"
 }
 
 run_singer() {
@@ -323,8 +433,10 @@ verify_method() {
   local table
   case "$1" in
     fdw-rest) table=bench.opp_rest ;; fdw-bulk) table=bench.opp_bulk ;;
+    fdw-bulk-k*) table="bench.opp_bulk_${1#fdw-bulk-}" ;; fdw-auto) table=bench.opp_auto ;;
     copy) table=bench.opp_copy ;; copy-index-after) table=bench.opp_copy_ia ;;
-    simple-salesforce) table=bench.opp_ss ;;
+    simple-salesforce) table=bench.opp_ss ;; simple-salesforce-bulk) table=bench.opp_ssb ;;
+    jsforce-bulk) table=bench.opp_jsb ;;
     singer)
       local pair col fld typ exact=() lenient=()
       for pair in "${COLMAP[@]}"; do
@@ -355,18 +467,30 @@ log "results: $out"
 for scale in "${scales[@]}"; do
   setup_scale "$scale"
   for latency in "${latencies[@]}"; do
-    set_latency "$latency"
+    set_faults "$latency"
     for method in "${methods[@]}"; do
       n="$runs"
-      case "$method" in simple-salesforce|singer) n="$peer_runs" ;; esac
+      case "$method" in simple-salesforce|simple-salesforce-bulk|jsforce-bulk|singer) n="$peer_runs" ;; esac
+      # K: the Bulk results pages the method downloads at once (FDW methods only; the peers
+      # read pages one after another). null where no Bulk job is possible.
+      case "$method" in
+        fdw-bulk-k*) k="${method#fdw-bulk-k}" ;;
+        fdw-bulk|fdw-auto) k="$DEFAULT_BULK_PARALLELISM" ;;
+        simple-salesforce-bulk|jsforce-bulk) k=1 ;;
+        *) k=null ;;
+      esac
       for run in $(seq 1 "$n"); do
         reset_result
         case "$method" in
           fdw-rest) run_fdw off bench.opp_rest ;;
           fdw-bulk) run_fdw on bench.opp_bulk ;;
+          fdw-bulk-k*) run_fdw on "bench.opp_bulk_k$k" "$k" ;;
+          fdw-auto) run_fdw auto bench.opp_auto ;;
           copy) run_copy ;;
           copy-index-after) run_copy index-after ;;
           simple-salesforce) run_simple_salesforce ;;
+          simple-salesforce-bulk) run_simple_salesforce bulk ;;
+          jsforce-bulk) run_jsforce_bulk ;;
           singer) run_singer ;;
         esac
         if [ -z "$error" ] && [ "$rows" != "$expected" ]; then
@@ -376,9 +500,13 @@ for scale in "${scales[@]}"; do
         emit type=run "method=$method" "scale=$scale" "rows_expected=$expected" "latency_ms=$latency" \
           "run=$run" "status=$status" "wall_s=${wall:-null}" "rows=${rows:-null}" "api_calls=${calls:-null}" \
           "api_calls_emulator=${calls_emulator:-null}" "backend_peak_kb=${backend_kb:-null}" \
-          "client_peak_kb=$clients" "error=$error"
+          "client_peak_kb=$clients" "error=$error" \
+          "bandwidth_bytes_per_sec=$bandwidth" "bulk_delay_ms=$BULK_DELAY_MS" "bulk_queue_ms=$BULK_QUEUE_MS" \
+          "bulk_page_records=$BULK_PAGE_RECORDS" "rest_page_records=$REST_PAGE_RECORDS" "bulk_parallelism=$k" \
+          "page_bytes=$PAGE_BYTES" "requests=$requests"
         log "scale $scale, ${latency} ms, $method, run $run/$n: $status, ${wall:-?} s, ${rows:-?} rows, \
 ${calls:-?} API calls (emulator: ${calls_emulator:-?}), backend ${backend_kb:-?} kB, clients $clients${error:+: $error}"
+        log "  requests: $requests"
         # Once per scale, the first successful run's table is compared with the reference.
         if [ "$verify" = 1 ] && [ "$status" = ok ] && [ "$run" = 1 ] && [ "$latency" = "${latencies[0]}" ]; then
           read -r differing lenient <<<"$(verify_method "$method")"
