@@ -60,6 +60,10 @@ pub struct Config {
     /// Sleep this many ms before answering each /services/data/... request.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Send each /services/data/... response body at most N bytes per second (per response,
+    /// so per connection; counted after gzip; 0 = unlimited).
+    #[arg(long, default_value_t = 0)]
+    pub bandwidth_bytes_per_sec: u64,
     /// Fraction (0..1) of /services/data/... requests answered 503 SERVER_UNAVAILABLE.
     #[arg(long = "fault-503-rate", default_value_t = 0.0)]
     pub fault_503_rate: f64,
@@ -130,6 +134,7 @@ impl Config {
             rate_420: self.fault_420_rate,
             rate_406: self.fault_406_rate,
             aggregate_timeout_rows: self.aggregate_timeout_rows,
+            bandwidth_bytes_per_sec: self.bandwidth_bytes_per_sec,
         }
     }
 
@@ -156,6 +161,7 @@ impl Default for Config {
             uninstalled_client_id: UNINSTALLED_CLIENT_ID.into(),
             describe_dir: None,
             latency_ms: 0,
+            bandwidth_bytes_per_sec: 0,
             fault_503_rate: 0.0,
             fault_drop_rate: 0.0,
             expire_sessions_every: 0,

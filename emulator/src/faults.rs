@@ -1,5 +1,5 @@
-//! Fault injection for `/services/data/...` requests: latency, random 503s, dropped
-//! connections, periodic session expiry, and one-shot scheduled failures.
+//! Fault injection for `/services/data/...` requests: latency, limited bandwidth, random
+//! 503s, dropped connections, periodic session expiry, and one-shot scheduled failures.
 //! Settable at startup (flags) and at runtime (`/__emulator/faults`).
 
 use crate::error::ApiError;
@@ -29,6 +29,9 @@ pub struct FaultSettings {
     pub seed: u64,
     /// An aggregate query that scans more rows than this answers QUERY_TIMEOUT (0 = off).
     pub aggregate_timeout_rows: u64,
+    /// Each response body is sent at most this many bytes per second (per response, i.e.
+    /// per connection; after gzip; after the latency sleep). 0 = unlimited.
+    pub bandwidth_bytes_per_sec: u64,
 }
 
 impl FaultSettings {

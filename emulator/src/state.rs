@@ -49,6 +49,11 @@ pub struct AppState {
     pub refresh_tokens: Mutex<RefreshTokens>,
     /// TCP connections accepted so far (clients that keep connections alive open few).
     pub connections_accepted: AtomicU64,
+    /// `/services/data/...` and `/services/oauth2/...` requests being handled (until the last
+    /// body byte is handed to the connection).
+    pub requests_in_flight: AtomicU64,
+    /// Such requests whose client closed the connection before the whole answer was sent.
+    pub requests_abandoned: AtomicU64,
     /// Set by `start`: lets request handlers hand the state to background work.
     pub self_ref: OnceLock<Weak<AppState>>,
 }
@@ -136,6 +141,8 @@ impl AppState {
                 grants: 0,
             }),
             connections_accepted: AtomicU64::new(0),
+            requests_in_flight: AtomicU64::new(0),
+            requests_abandoned: AtomicU64::new(0),
             self_ref: OnceLock::new(),
         })
     }

@@ -2835,3 +2835,272 @@ fn aggregate_row_limit_truncation_and_timeout() {
         1000
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Bandwidth and abandoned requests
+
+const RATE: u64 = 200_000;
+/// Every Opportunity (1000 at scale 1) in one REST page: about 270 KB, 1.4 s at RATE.
+const BIG_PAGE: &str =
+    "SELECT Id, Name, Amount, StageName, CloseDate, Description FROM Opportunity";
+
+fn stats(s: &Server) -> Value {
+    s.call("GET", "/__emulator/stats", &[], "").json()
+}
+
+fn stat(v: &Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {key} in stats: {v}"))
+}
+
+/// Polls the stats for up to 1 s until `ok` holds; the last stats either way.
+fn stats_within_1s(s: &Server, ok: impl Fn(&Value) -> bool) -> Value {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let v = stats(s);
+        if ok(&v) || std::time::Instant::now() > until {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The seconds `bytes` take at RATE.
+fn at_rate(bytes: usize) -> f64 {
+    bytes as f64 / RATE as f64
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let start = std::time::Instant::now();
+    let v = f();
+    (v, start.elapsed().as_secs_f64())
+}
+
+/// Sends a GET on a raw socket and returns it without reading anything.
+fn send_get(port: u16, path: &str, token: &str) -> TcpStream {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s
+}
+
+fn query_path(soql: &str) -> String {
+    format!("/services/data/v62.0/query?q={}", enc(soql))
+}
+
+/// Reads `sock` until the head and at least one body byte arrived; (head end, bytes read).
+fn read_head_and_some_body(sock: &mut TcpStream) -> (usize, Vec<u8>) {
+    let mut raw = vec![];
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = sock.read(&mut buf).unwrap();
+        assert!(n > 0, "EOF before the body");
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            if raw.len() > p + 4 {
+                return (p + 4, raw);
+            }
+        }
+    }
+}
+
+#[test]
+fn bandwidth_paces_each_response_body() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    // Unlimited (0): fast.
+    let (plain, fast) = timed(|| s.query(&t, "query", BIG_PAGE, &[]));
+    assert_eq!(plain.status, 200);
+    let size = plain.body.len();
+    assert!(size > 200_000, "{size}");
+    assert!(fast < 0.5 * at_rate(size), "{fast} s unlimited");
+    // Runtime setting, shown by GET /__emulator/faults.
+    let f = faults(
+        &s,
+        "PUT",
+        "",
+        &format!(r#"{{"bandwidth_bytes_per_sec":{RATE}}}"#),
+    );
+    assert_eq!(f["bandwidth_bytes_per_sec"], RATE);
+    let (paced, took) = timed(|| s.query(&t, "query", BIG_PAGE, &[]));
+    assert_eq!(paced.status, 200);
+    assert_eq!(paced.body, plain.body, "same answer, only slower");
+    assert_eq!(
+        paced.header("content-length"),
+        Some(size.to_string().as_str())
+    );
+    assert!(took >= 0.8 * at_rate(size), "{took} s for {size} bytes");
+    // A stream, not one sleep: the head and the first body bytes come at once (wide margin),
+    // half the body takes about half the time.
+    let start = std::time::Instant::now();
+    let mut sock = send_get(s.port, &query_path(BIG_PAGE), &t);
+    let (head_end, mut raw) = read_head_and_some_body(&mut sock);
+    let first = start.elapsed().as_secs_f64();
+    assert!(
+        first < 0.5 * at_rate(size),
+        "first body bytes after {first} s"
+    );
+    let mut buf = [0u8; 8192];
+    while raw.len() - head_end < size / 2 {
+        let n = sock.read(&mut buf).unwrap();
+        assert!(n > 0);
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let half = start.elapsed().as_secs_f64();
+    assert!(
+        half >= 0.8 * at_rate(size / 2),
+        "half the body after {half} s"
+    );
+    sock.read_to_end(&mut raw).unwrap();
+    assert_eq!(&raw[head_end..], &plain.body[..]);
+    // Two concurrent downloads each get the full rate (per connection, as separate links):
+    // each takes about size / RATE, not twice that. Lower bounds, and one generous upper
+    // bound on the slower of the two (a shared limit would need 2 x size / RATE).
+    let port = s.port;
+    let start = std::time::Instant::now();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let t = t.clone();
+            std::thread::spawn(move || timed(|| Server { port }.query(&t, "query", BIG_PAGE, &[])))
+        })
+        .collect();
+    for th in threads {
+        let (r, took) = th.join().unwrap();
+        assert_eq!(r.body.len(), size);
+        assert!(took >= 0.8 * at_rate(size), "{took} s concurrent");
+    }
+    let both = start.elapsed().as_secs_f64();
+    assert!(
+        both < 1.75 * at_rate(size),
+        "two concurrent downloads took {both} s"
+    );
+    // Test endpoints are never paced.
+    let (dump, quick) = timed(|| s.call("GET", "/__emulator/dump/Opportunity", &[], ""));
+    assert!(dump.body.len() > size);
+    assert!(
+        quick < 0.5 * at_rate(dump.body.len()),
+        "{quick} s for a dump"
+    );
+    // Bulk results pages, counted on the bytes sent: gzipped they are smaller, so faster.
+    let job = create_job(&s, &t, BIG_PAGE).json();
+    let id = job["id"].as_str().unwrap().to_string();
+    wait_complete(&s, &t, &id);
+    let results = format!("/services/data/v62.0/jobs/query/{id}/results");
+    let (csv, csv_took) = timed(|| s.get(&t, &results, &[]));
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("Sforce-NumberOfRecords"), Some("1000"));
+    assert!(csv.body.len() > 50_000, "{}", csv.body.len());
+    assert!(
+        csv_took >= 0.8 * at_rate(csv.body.len()),
+        "{csv_took} s CSV"
+    );
+    let (gz, gz_took) = timed(|| s.get(&t, &results, &[("Accept-Encoding", "gzip")]));
+    assert_eq!(gz.header("Content-Encoding"), Some("gzip"));
+    assert!(gz.body.len() * 2 < csv.body.len());
+    assert!(
+        gz_took >= 0.8 * at_rate(gz.body.len()),
+        "{gz_took} s gzip, {} bytes",
+        gz.body.len()
+    );
+    assert!(gz_took < csv_took, "gzip {gz_took} s, plain {csv_took} s");
+    let mut unzipped = vec![];
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, csv.body);
+    // Back to unlimited.
+    faults(&s, "DELETE", "", "");
+    let (_, fast) = timed(|| s.query(&t, "query", BIG_PAGE, &[]));
+    assert!(fast < 0.5 * at_rate(size), "{fast} s after reset");
+}
+
+#[test]
+fn bandwidth_flag() {
+    let s = spawn(Config {
+        bandwidth_bytes_per_sec: RATE,
+        ..Config::default()
+    });
+    assert_eq!(
+        s.call("GET", "/__emulator/faults", &[], "").json()["bandwidth_bytes_per_sec"],
+        RATE
+    );
+    let t = s.token();
+    let (d, took) = timed(|| {
+        s.get(
+            &t,
+            "/services/data/v62.0/sobjects/Opportunity/describe",
+            &[],
+        )
+    });
+    assert_eq!(d.status, 200);
+    assert!(d.body.len() > 20_000, "{}", d.body.len());
+    assert!(took >= 0.8 * at_rate(d.body.len()), "{took} s describe");
+}
+
+#[test]
+fn abandoned_requests_are_counted() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    let base = stats(&s);
+    assert_eq!(stat(&base, "requestsInFlight"), 0);
+    assert_eq!(stat(&base, "requestsAbandoned"), 0);
+    faults(&s, "PUT", "", r#"{"latency_ms":3000}"#);
+    // The client gives up during the latency sleep.
+    let sock = send_get(s.port, &query_path("SELECT Id FROM Account"), &t);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(stat(&stats(&s), "requestsInFlight"), 1);
+    drop(sock);
+    let after = stats_within_1s(&s, |v| {
+        stat(v, "requestsAbandoned") == 1 && stat(v, "requestsInFlight") == 0
+    });
+    assert_eq!(stat(&after, "requestsAbandoned"), 1, "{after}");
+    assert_eq!(stat(&after, "requestsInFlight"), 0, "{after}");
+    // A request answered in full is not abandoned, latency or not.
+    faults(&s, "PUT", "", r#"{"latency_ms":100}"#);
+    let r = s.query(&t, "query", "SELECT Id FROM Account", &[]);
+    assert_eq!(r.status, 200);
+    faults(&s, "DELETE", "", "");
+    // The token endpoint is counted too (answered: not abandoned).
+    assert_eq!(s.token().len(), t.len());
+    // Nor is a connection the server closed itself (dropped-connection faults).
+    faults(&s, "POST", "/after", r#"{"status":0}"#);
+    assert!(raw_gets_nothing(s.port, "/services/data/v62.0/limits", &t));
+    faults(&s, "POST", "/after", r#"{"status":0,"kind":"lost_answer"}"#);
+    assert!(raw_gets_nothing(s.port, "/services/data/v62.0/limits", &t));
+    let end = stats_within_1s(&s, |v| stat(v, "requestsInFlight") == 0);
+    assert_eq!(stat(&end, "requestsAbandoned"), 1, "{end}");
+    assert_eq!(stat(&end, "requestsInFlight"), 0, "{end}");
+}
+
+#[test]
+fn abandoned_paced_body_is_counted() {
+    let s = spawn(Config::default());
+    let t = s.token();
+    faults(
+        &s,
+        "PUT",
+        "",
+        &format!(r#"{{"bandwidth_bytes_per_sec":{RATE}}}"#),
+    );
+    // Closed mid-body: the page (about 1.4 s at RATE) is still being sent.
+    let mut sock = send_get(s.port, &query_path(BIG_PAGE), &t);
+    let (head_end, raw) = read_head_and_some_body(&mut sock);
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let during = stats(&s);
+    assert_eq!(stat(&during, "requestsInFlight"), 1, "{during}");
+    assert_eq!(stat(&during, "requestsAbandoned"), 0, "{during}");
+    drop(sock);
+    let after = stats_within_1s(&s, |v| {
+        stat(v, "requestsAbandoned") == 1 && stat(v, "requestsInFlight") == 0
+    });
+    assert_eq!(stat(&after, "requestsAbandoned"), 1, "{after}");
+    assert_eq!(stat(&after, "requestsInFlight"), 0, "{after}");
+    // The same page read to the end is not abandoned.
+    assert_eq!(s.query(&t, "query", BIG_PAGE, &[]).status, 200);
+    let end = stats(&s);
+    assert_eq!(stat(&end, "requestsAbandoned"), 1, "{end}");
+    assert_eq!(stat(&end, "requestsInFlight"), 0, "{end}");
+}

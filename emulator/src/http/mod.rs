@@ -1,6 +1,7 @@
 //! HTTP plumbing (hyper, HTTP/1.1): request collection, routing, request log, responses.
 
 pub mod api;
+pub mod body;
 pub mod bulk;
 pub mod oauth;
 pub mod testing;
@@ -8,8 +9,9 @@ pub mod testing;
 use crate::error::ApiError;
 use crate::faults::{self, Decision};
 use crate::state::{AppState, LogEntry};
+use body::{EmuBody, RequestGuard};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -161,6 +163,28 @@ fn faultable(path: &str) -> bool {
         .is_some_and(|rest| !rest.trim_matches('/').is_empty())
 }
 
+/// Requests counted in `requestsInFlight` / `requestsAbandoned` (`/__emulator/stats`).
+fn tracked(path: &str) -> bool {
+    path == "/services/data"
+        || path.starts_with("/services/data/")
+        || path.starts_with("/services/oauth2/")
+}
+
+/// The response with `body` (paced to `rate` bytes/s, 0 = at once) carrying the request's
+/// guard until its last byte is handed to the connection.
+fn respond(
+    b: hyper::http::response::Builder,
+    body: Vec<u8>,
+    rate: u64,
+    guard: Option<RequestGuard>,
+) -> Response<EmuBody> {
+    let (head, body) = match b.body(()) {
+        Ok(r) => (r, Bytes::from(body)),
+        Err(_) => (Response::new(()), Bytes::new()),
+    };
+    head.map(|()| EmuBody::new(body, rate, guard))
+}
+
 fn log_request(state: &AppState, req: &Req, resp: &Resp) {
     if !req.path.starts_with("/__emulator/requests") && !req.method.is_empty() {
         lock(&state.log).push(LogEntry {
@@ -236,8 +260,17 @@ async fn handle(
     state: Arc<AppState>,
     req: Request<Incoming>,
     abort: Arc<Notify>,
-) -> Response<Full<Bytes>> {
+) -> Response<EmuBody> {
     let (parts, body) = req.into_parts();
+    // Counted from here until the answer's last byte is handed to the connection. If the
+    // client closes the connection first, hyper drops this future (or, once answered, the
+    // body) and the guard counts the request as abandoned. hyper's HTTP/1 server notices the
+    // closure while this future is pending (the latency sleep, a slow handler): with the
+    // request read and half-close off (its default), its dispatcher keeps reading the socket
+    // ("mid_message_detect_eof") and ends the connection with an error on EOF or reset. It
+    // does not when the client pipelined further bytes behind this request (they are
+    // buffered): such a closure is only seen when the answer is written.
+    let guard = tracked(parts.uri.path()).then(|| RequestGuard::new(&state));
     let (line, head) = head_size(&parts);
     if head > MAX_REQUEST_HEAD {
         let status = if line > MAX_REQUEST_HEAD { 414 } else { 431 };
@@ -252,12 +285,11 @@ async fn handle(
             body: Bytes::new(),
         };
         log_request(&state, &logged, &resp);
-        return Response::builder()
+        let b = Response::builder()
             .status(resp.status)
             .header("Content-Type", resp.content_type)
-            .header("Connection", "close")
-            .body(Full::new(Bytes::from(resp.body)))
-            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
+            .header("Connection", "close");
+        return respond(b, resp.body, 0, guard);
     }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -282,7 +314,11 @@ async fn handle(
             Ok(r) => r,
             Err(()) => {
                 // Close the connection without writing anything: the serving task drops
-                // the connection when notified; this future never completes.
+                // the connection when notified; this future never completes. The server
+                // closes it, not the client: not abandoned.
+                if let Some(g) = guard {
+                    g.finish();
+                }
                 abort.notify_one();
                 return std::future::pending().await;
             }
@@ -324,6 +360,9 @@ async fn handle(
         let mut lost = Resp::empty(0);
         lost.soql = resp.soql.clone();
         log_request(&state, &req, &lost);
+        if let Some(g) = guard {
+            g.finish();
+        }
         abort.notify_one();
         return std::future::pending().await;
     }
@@ -335,8 +374,14 @@ async fn handle(
     for (k, v) in &resp.headers {
         b = b.header(*k, v.as_str());
     }
-    b.body(Full::new(Bytes::from(resp.body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    // Bandwidth is read now (after the latency sleep and the work), like the other settings
+    // it applies to faultable requests, error answers included.
+    let rate = if faultable(&req.path) {
+        lock(&state.faults).settings.bandwidth_bytes_per_sec
+    } else {
+        0
+    };
+    respond(b, resp.body, rate, guard)
 }
 
 /// Serves connections on `listener` until the task is dropped.

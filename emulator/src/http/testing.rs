@@ -125,7 +125,9 @@ pub fn handle(state: &AppState, req: &Req, rest: &str) -> Resp {
                     "faults": lock(&state.faults).injected,
                     "bulkJobs": lock(&state.bulk).len(),
                     "refreshGrants": lock(&state.refresh_tokens).grants,
-                    "connectionsAccepted": state.connections_accepted.load(std::sync::atomic::Ordering::Relaxed),
+                    "connectionsAccepted": state.connections_accepted.load(Ordering::Relaxed),
+                    "requestsInFlight": state.requests_in_flight.load(Ordering::SeqCst),
+                    "requestsAbandoned": state.requests_abandoned.load(Ordering::SeqCst),
                     "validRefreshTokens": lock(&state.refresh_tokens).valid.len(),
                 }),
             )
