@@ -1,6 +1,6 @@
 # The two commands of the README. Each sets up what it needs (scripts/setup.sh) and stops what
 # it starts.
-.PHONY: demo test setup lint
+.PHONY: demo test setup lint package
 
 demo:
 	bash scripts/demo.sh
@@ -10,6 +10,10 @@ test:
 
 setup:
 	bash scripts/setup.sh
+
+# Debian packages of the extension (PG_VERSIONS, default 15) in target/debian/.
+package:
+	bash scripts/package.sh
 
 lint:
 	cargo fmt --all -- --check

@@ -41,6 +41,10 @@ fi
 
 echo "== build and install"
 build_and_install
+# The previous release's install script, beside the current one, for the upgrade test.
+sudo_cmd=(); [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+"${sudo_cmd[@]}" install -m 644 "$ROOT/tests/upgrade/salesforce_fdw--0.1.0.sql" \
+  "$("$PG_BIN/pg_config" --sharedir)/extension/"
 
 echo "== SQL regression tests"
 # Keys for the JWT bearer flow: the emulator trusts jwt.pub; other.key is a key it does not know.
@@ -103,5 +107,16 @@ if [ "$regress_status" != 0 ]; then
   echo "$((unit_passed + ${#schedule[@]} - regress_failed)) passed, ${regress_failed} failed"
   exit 1
 fi
-total=$((unit_passed + ${#schedule[@]}))
+if [ -n "${TESTS:-}" ]; then
+  echo "tests: $((unit_passed + ${#schedule[@]})) passed, 0 failed (the package test is skipped: TESTS is set)"
+  exit 0
+fi
+echo "== the Debian package in a stock PostgreSQL $(basename "$(dirname "$PG_BIN")") cluster"
+# After the SQL tests: it replaces the installed extension by the package's, then purges it.
+stop_cluster
+if ! { SKIP_SETUP=1 bash "$ROOT/scripts/package.sh" && bash "$ROOT/scripts/package_test.sh"; }; then
+  echo "tests: $((unit_passed + ${#schedule[@]})) passed, 1 failed (the package test)"
+  exit 1
+fi
+total=$((unit_passed + ${#schedule[@]} + 1))
 echo "tests: $total passed, 0 failed"

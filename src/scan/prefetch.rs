@@ -356,17 +356,20 @@ fn read_bulk(
         job.delete(client);
         return None;
     }
-    match job.result_urls(client) {
-        Ok(Some(urls)) if !urls.is_empty() => {
-            read_pages_in_parallel(client, urls, source, shape, sender, stopped);
-            job.delete(client);
-            return None;
-        }
-        Ok(_) => {}
-        Err(e) => {
-            let _ = sender.send(Err(e.for_object(&source.object)));
-            job.delete(client);
-            return None;
+    // One page at a time is what the locator loop does, in larger pages and fewer requests.
+    if source.bulk_parallelism > 1 {
+        match job.result_urls(client) {
+            Ok(Some(urls)) if !urls.is_empty() => {
+                read_pages_in_parallel(client, urls, source, shape, sender, stopped);
+                job.delete(client);
+                return None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = sender.send(Err(e.for_object(&source.object)));
+                job.delete(client);
+                return None;
+            }
         }
     }
     let (downloaded, to_parse) = sync_channel::<SfResult<CsvPage>>(1);

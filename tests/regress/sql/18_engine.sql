@@ -84,6 +84,7 @@ DROP ROLE engine_reader;
 -- waits for describe (a hand-written table, new session), and while execution waits for the
 -- login and the first page (an imported table: planning asks nothing).
 \! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 6000}'
+\! curl -s "$SF_EMULATOR_URL/__emulator/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["requestsAbandoned"])' > "$SF_TEST_TMP/abandoned_before"
 \! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.account_by_hand" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "planning: ended within 1.5 s" || echo "planning: took $(( (e - s) / 1000000 )) ms"
 \! s=$(date +%s%N); psql -X -q -c "SET statement_timeout = '1s'" -c "SELECT count(*) FROM engine.opportunity" 2>&1 | sed 's/^psql:[^ ]* //'; e=$(date +%s%N); [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "execution: ended within 1.5 s" || echo "execution: took $(( (e - s) / 1000000 )) ms"
 -- And while a later page downloads (3 s per request, the first page is in after ~3 s), and
@@ -95,6 +96,9 @@ DROP ROLE engine_reader;
 \! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"latency_ms": 6000}'
 -- pg_cancel_backend lands within a second too (planning waits on describe here).
 \! psql -X -q -c "SELECT count(*) FROM engine.account_by_hand" > "$SF_TEST_TMP/cancelled.out" 2>&1 & sleep 0.5; s=$(date +%s%N); psql -X -A -t -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT count(*) FROM engine.account_by_hand'" > /dev/null; wait; e=$(date +%s%N); sed 's/^psql:[^ ]* //' "$SF_TEST_TMP/cancelled.out"; [ $(( (e - s) / 1000000 )) -lt 1500 ] && echo "pg_cancel_backend: ended within 1.5 s" || echo "pg_cancel_backend: took $(( (e - s) / 1000000 )) ms"
+-- Nothing goes on running after those cancels: each read in flight was dropped with its
+-- connection (the emulator saw its client go), so a second later no request is in flight.
+\! sleep 1; curl -s "$SF_EMULATOR_URL/__emulator/stats" | python3 -c 'import json, sys; s = json.load(sys.stdin); before = int(open(sys.argv[1]).read()); print("requests in flight:", s["requestsInFlight"], "/ requests dropped by the cancels:", "4 or more" if s["requestsAbandoned"] - before >= 4 else s["requestsAbandoned"] - before)' "$SF_TEST_TMP/abandoned_before"
 -- A Bulk scan cancelled while its job runs leaves no job behind: the job is deleted as soon as
 -- the request in flight ends.
 CREATE FOREIGN TABLE engine.account_bulk (id text, name text)
