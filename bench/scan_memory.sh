@@ -2,6 +2,8 @@
 # Benchmark: peak memory (VmHWM) of the PostgreSQL backend and rows/second while scanning every
 # column of every Opportunity, at 100,000 and 1,000,000 rows. Memory must not grow with rows.
 # Not a test: prints a Markdown table for bench/README.md. Usage: bench/scan_memory.sh [scales...]
+# MODES (default "off on"): the table option bulk of each scan; "on:K" reads through Bulk API 2.0
+# with the server option bulk_parallelism K (e.g. MODES="on:1 on:8").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -23,14 +25,16 @@ psql_run() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 echo "| path | rows | peak backend RSS (VmHWM) | baseline RSS | seconds | rows/s |"
 echo "|---|---:|---:|---:|---:|---:|"
 for scale in "${scales[@]}"; do
- for mode in off on; do
+ for spec in ${MODES:-off on}; do
+  mode="${spec%%:*}"
+  parallelism="$([ "$spec" != "$mode" ] && echo "${spec#*:}" || echo 4)"
   start_emulator "$TMP/emulator-$scale.log" --scale "$scale"
   psql_run <<SQL
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS salesforce_fdw CASCADE;
 CREATE EXTENSION salesforce_fdw;
 CREATE SERVER bench FOREIGN DATA WRAPPER salesforce_fdw
-  OPTIONS (login_url '$SF_EMULATOR_URL', client_id 'sf-emulator-client');
+  OPTIONS (login_url '$SF_EMULATOR_URL', client_id 'sf-emulator-client', bulk_parallelism '$parallelism');
 CREATE USER MAPPING FOR CURRENT_USER SERVER bench
   OPTIONS (client_secret 'sf-emulator-secret', refresh_token 'sf-emulator-refresh');
 CREATE SCHEMA IF NOT EXISTS sf;
@@ -54,7 +58,7 @@ SQL
   end=$(echo "$result" | awk '/^end/ {print $2}')
   secs=$(python3 -c "print(f'{$end - $start:.1f}')")
   rate=$(python3 -c "print(f'{$rows / ($end - $start):,.0f}')")
-  path=$([ "$mode" = on ] && echo "Bulk API 2.0" || echo "REST query pages")
+  path=$([ "$mode" = on ] && echo "Bulk API 2.0, bulk_parallelism $parallelism" || echo "REST query pages")
   echo "| $path | $rows | $((peak / 1024)) MB | $((base / 1024)) MB | $secs | $rate |"
   psql_run -c "DROP EXTENSION salesforce_fdw CASCADE; DROP SCHEMA sf CASCADE;" >/dev/null 2>&1
   stop_emulator

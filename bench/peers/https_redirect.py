@@ -46,3 +46,21 @@ def patch_all_sessions(emulator_url):
         mount(self, emulator_url)
 
     requests.Session.__init__ = init
+
+
+def emulator_salesforce(emulator_url, version="62.0"):
+    """A simple-salesforce client for the emulator: a session that redirects, and a token from a
+    plain OAuth refresh-token POST (simple-salesforce has no refresh-token login)."""
+    from simple_salesforce import Salesforce
+
+    session = mount(requests.Session(), emulator_url)
+    token = session.post(f"{emulator_url}/services/oauth2/token", data={
+        "grant_type": "refresh_token",
+        "client_id": "sf-emulator-client",
+        "client_secret": "sf-emulator-secret",
+        "refresh_token": "sf-emulator-refresh",
+    })
+    token.raise_for_status()
+    token = token.json()
+    return Salesforce(instance_url=token["instance_url"], session_id=token["access_token"],
+                      session=session, version=version)

@@ -24,8 +24,6 @@ import os
 import sys
 
 import psycopg
-import requests
-from simple_salesforce import Salesforce
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import https_redirect  # noqa: E402
@@ -39,17 +37,7 @@ def main():
     columns = [p.split("=", 1)[0] for p in pairs]
     fields = [p.split("=", 1)[1] for p in pairs]
 
-    session = https_redirect.mount(requests.Session(), emulator)
-    token = session.post(f"{emulator}/services/oauth2/token", data={
-        "grant_type": "refresh_token",
-        "client_id": "sf-emulator-client",
-        "client_secret": "sf-emulator-secret",
-        "refresh_token": "sf-emulator-refresh",
-    })
-    token.raise_for_status()
-    token = token.json()
-    sf = Salesforce(instance_url=token["instance_url"], session_id=token["access_token"],
-                    session=session, version="62.0")
+    sf = https_redirect.emulator_salesforce(emulator)
 
     soql = f"SELECT {', '.join(fields)} FROM Opportunity"
     cols = ", ".join(columns)

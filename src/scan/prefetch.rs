@@ -225,7 +225,7 @@ fn read_split(
 }
 
 /// Records handed to the backend at a time from a streamed results page.
-const CSV_ROWS_PER_CHUNK: usize = 2_000;
+const CSV_ROWS_PER_CHUNK: usize = 1_000;
 
 /// Bulk results pages downloaded `bulk_parallelism` at a time: each worker streams a page,
 /// parses it as it arrives and hands it on in chunks of records, so that round trips overlap
