@@ -1,7 +1,19 @@
 # Shared helpers for the demo and test scripts: a throwaway PostgreSQL cluster run as the
 # postgres user on a free port, and the sf-emulator. Source it; call cleanup on exit.
 
-PG_BIN=/usr/lib/postgresql/15/bin
+# The server to build for and test against: Debian's PostgreSQL 15 unless PG_BIN names another
+# installation's bin directory (e.g. one built from source).
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_MAJOR="$("$PG_BIN/pg_config" --version | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')"
+# Another version's build (other Cargo features) gets a target directory of its own.
+if [ "$PG_MAJOR" != 15 ] && [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  export CARGO_TARGET_DIR="$ROOT/target/pg$PG_MAJOR"
+fi
+# pgrx's bindings for a server `cargo pgrx init` did not set up: straight from its pg_config.
+if [ "$PG_MAJOR" != 15 ]; then
+  export PGRX_PG_CONFIG_PATH="$PG_BIN/pg_config"
+fi
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 free_port() {
@@ -41,7 +53,7 @@ stop_cluster() {
 # start_emulator LOGFILE [flags...]: sets EMULATOR_PID and SF_EMULATOR_URL.
 start_emulator() {
   local log="$1"; shift
-  "$ROOT/target/release/sf-emulator" --port 0 "$@" >"$log" 2>&1 &
+  "$TARGET_DIR/release/sf-emulator" --port 0 "$@" >"$log" 2>&1 &
   EMULATOR_PID=$!
   for _ in $(seq 1 600); do
     if grep -q 'listening on' "$log" 2>/dev/null; then
@@ -72,7 +84,8 @@ build_and_install() {
   [ "$(id -u)" = 0 ] || sudo_flag=(--sudo)
   log="$(mktemp)"
   if ! (cd "$ROOT" && cargo build --release -p sf-emulator \
-        && cargo pgrx install --release "${sudo_flag[@]}" --pg-config "$PG_BIN/pg_config") >"$log" 2>&1; then
+        && cargo pgrx install --release "${sudo_flag[@]}" --pg-config "$PG_BIN/pg_config" \
+             --no-default-features --features "pg$PG_MAJOR") >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     return 1

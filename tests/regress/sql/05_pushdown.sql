@@ -84,9 +84,8 @@ SELECT sum(length((SELECT a.name FROM local_account a WHERE a.id = o.account_id)
 SELECT sum(length((SELECT a.name FROM sf.account a WHERE a.id = o.account_id))) AS remote_answer
   FROM sf.opportunity o WHERE o.amount > 480000;
 \! python3 tests/emulator_log.py soql | awk '/^query/ {q++} /^next-page/ {p = $3} END {print q " queries, " p " next-page requests"}'
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT sum(length((SELECT a.name FROM sf.account a WHERE a.id = o.account_id)))
-  FROM sf.opportunity o WHERE o.amount > 480000;
+SELECT explain($$SELECT sum(length((SELECT a.name FROM sf.account a WHERE a.id = o.account_id)))
+  FROM sf.opportunity o WHERE o.amount > 480000$$, 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF');
 -- The inner side of a nested loop whose SOQL does not change is read once.
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;

@@ -52,8 +52,7 @@ RESET plan_cache_mode;
 SELECT count(*) AS groups, sum(n) AS rows FROM (
   SELECT id, count(*) AS n FROM sf.opportunity GROUP BY id) g;
 \! python3 tests/emulator_log.py soql
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT id, count(*) FROM sf.invoice GROUP BY id;
+SELECT explain('SELECT id, count(*) FROM sf.invoice GROUP BY id', 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF');
 -- A query Salesforce gives up on (QUERY_TIMEOUT) is computed here too, with a NOTICE.
 \! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"aggregate_timeout_rows": 100}'
 SET client_min_messages = notice;
@@ -69,7 +68,7 @@ ALTER FOREIGN TABLE sf.opportunity ALTER COLUMN stage_name OPTIONS (DROP group_e
 -- stays here (Salesforce would count distinct instants), and gives Postgres's answer.
 CREATE FOREIGN TABLE sf.opp_days (id text, created_day date OPTIONS (field 'CreatedDate'))
   SERVER emulator OPTIONS (object 'Opportunity');
-EXPLAIN (VERBOSE, COSTS OFF) SELECT count(DISTINCT created_day) FROM sf.opp_days;
+SELECT explain('SELECT count(DISTINCT created_day) FROM sf.opp_days', 'VERBOSE, COSTS OFF', 'SOQL|Aggregates');
 SELECT (SELECT count(DISTINCT created_day) FROM sf.opp_days)
      = (SELECT count(DISTINCT (created_date AT TIME ZONE 'UTC')::date) FROM sf.opportunity)
        AS same_as_local;

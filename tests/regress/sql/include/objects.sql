@@ -21,6 +21,30 @@ EXCEPTION WHEN OTHERS THEN
   RETURN NEXT;
 END $$;
 
+-- For the tests: EXPLAIN as every server version shows it: actual row counts rounded to whole
+-- rows (PostgreSQL 18 prints two decimals, 15 whole numbers), no buffer counts (18 adds them to
+-- ANALYZE), and with `matching`, just the lines that match it (plan shapes around a foreign scan
+-- can differ between versions: a test that checks the scan's SOQL shows those lines).
+CREATE OR REPLACE FUNCTION explain(query text, options text DEFAULT 'COSTS OFF', matching text DEFAULT NULL)
+RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  found text[];
+BEGIN
+  FOR line IN EXECUTE format('EXPLAIN (%s) %s', options, query) LOOP
+    CONTINUE WHEN matching IS NOT NULL AND line !~ matching;
+    IF matching IS NOT NULL THEN
+      line := ltrim(line);  -- the depth of the matching lines differs with the plan's shape too
+    END IF;
+    LOOP
+      found := regexp_match(line, 'rows=([0-9]+\.[0-9]+)');
+      EXIT WHEN found IS NULL;
+      line := replace(line, 'rows=' || found[1], 'rows=' || round(found[1]::numeric));
+    END LOOP;
+    RETURN NEXT line;
+  END LOOP;
+END $$;
+
 CREATE SERVER IF NOT EXISTS emulator FOREIGN DATA WRAPPER salesforce_fdw
   OPTIONS (login_url :'emulator_url', client_id 'sf-emulator-client', batch_size '500');
 CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER emulator
