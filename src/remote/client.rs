@@ -59,12 +59,6 @@ pub struct StreamAnswer {
     pub body: transport::Body,
 }
 
-/// A body as `exchange` hands it over.
-enum Received {
-    Whole(bytes::Bytes),
-    Arriving(transport::Body),
-}
-
 #[derive(Deserialize)]
 struct ApiError {
     #[serde(rename = "errorCode", default)]
@@ -207,18 +201,9 @@ impl SalesforceClient {
             headers,
             json_body,
             retry_unknown_outcome,
-            false,
+            transport::Body::into_bytes,
         )?;
-        match body {
-            Received::Whole(body) => Ok(Answer { url, headers, body }),
-            Received::Arriving(body) => {
-                let body = body.into_bytes().map_err(|e| SfError::Unreachable {
-                    url: url.clone(),
-                    reason: e.describe(),
-                })?;
-                Ok(Answer { url, headers, body })
-            }
-        }
+        Ok(Answer { url, headers, body })
     }
 
     /// A GET whose successful answer's body is read as it arrives (a large results page):
@@ -229,20 +214,15 @@ impl SalesforceClient {
         headers: &[(&str, String)],
     ) -> SfResult<StreamAnswer> {
         let (url, headers, body) =
-            self.exchange(reqwest::Method::GET, path, &[], headers, None, true, true)?;
-        match body {
-            Received::Arriving(body) => Ok(StreamAnswer { url, headers, body }),
-            Received::Whole(_) => Err(SfError::Protocol {
-                url,
-                reason: "the answer was read before it could be streamed".into(),
-            }),
-        }
+            self.exchange(reqwest::Method::GET, path, &[], headers, None, true, Ok)?;
+        Ok(StreamAnswer { url, headers, body })
     }
 
-    /// One API request as `request` describes it; a successful answer's body is read whole, or
-    /// left arriving when `streamed`.
+    /// One API request as `request` describes it, whose successful answer's body `take` turns
+    /// into what the caller wants (inside the retries: a body that fails to arrive whole is
+    /// asked for again). An error answer's body is read whole, for its Salesforce error.
     #[allow(clippy::too_many_arguments)]
-    fn exchange(
+    fn exchange<T>(
         &mut self,
         method: reqwest::Method,
         path: &str,
@@ -250,8 +230,8 @@ impl SalesforceClient {
         headers: &[(&str, String)],
         json_body: Option<&Value>,
         retry_unknown_outcome: bool,
-        streamed: bool,
-    ) -> SfResult<(String, reqwest::header::HeaderMap, Received)> {
+        take: impl Fn(transport::Body) -> Result<T, TransportError>,
+    ) -> SfResult<(String, reqwest::header::HeaderMap, T)> {
         // Two re-logins at most: the first may take a session another backend stored (which
         // can have expired too), the second then gets a new one.
         let mut relogins = 0;
@@ -284,12 +264,12 @@ impl SalesforceClient {
             } else {
                 OnAbort::Finish
             };
+            // Ok(what `take` made of a successful answer), or Err(an error answer's body).
             let reply = transport::open(request, on_abort).and_then(|opened| {
-                let success = (200..300).contains(&opened.status);
-                let body = if streamed && success {
-                    Received::Arriving(opened.body)
+                let body = if (200..300).contains(&opened.status) {
+                    Ok(take(opened.body)?)
                 } else {
-                    Received::Whole(opened.body.into_bytes()?)
+                    Err(opened.body.into_bytes()?)
                 };
                 Ok((opened.status, opened.headers, body))
             });
@@ -316,8 +296,8 @@ impl SalesforceClient {
                 crate::remote::governor::record(key, info.to_str().unwrap_or(""));
             }
             let body = match body {
-                Received::Whole(body) if !(200..300).contains(&status) => body,
-                success => return Ok((url, headers, success)),
+                Ok(taken) => return Ok((url, headers, taken)),
+                Err(error_body) => error_body,
             };
             if status == 410 {
                 return Err(SfError::invalid_option(

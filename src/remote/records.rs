@@ -382,7 +382,6 @@ impl RowShape {
         }
         let skip = *delivered;
         let mut records = Vec::new();
-        let mut emitted_any = false;
         for (n, record) in reader.records().enumerate() {
             let record = record.map_err(|e| CsvError::new("invalid CSV", e))?;
             if n < skip {
@@ -394,7 +393,6 @@ impl RowShape {
             records.push(record);
             if records.len() >= rows_per_chunk {
                 *delivered += records.len();
-                emitted_any = true;
                 let chunk = Page::Csv {
                     positions: positions.clone(),
                     records: std::mem::take(&mut records),
@@ -404,7 +402,8 @@ impl RowShape {
                 }
             }
         }
-        if !records.is_empty() || !emitted_any {
+        // (Nothing handed over yet in this reading: the page's one, empty, chunk.)
+        if !records.is_empty() || *delivered == skip {
             *delivered += records.len();
             emit(Page::Csv { positions, records });
         }
@@ -801,14 +800,16 @@ mod tests {
                 })
                 .collect()
         };
-        let mut chunks = Vec::new();
-        let mut delivered = 0;
-        shape
-            .csv_chunks(&body[..], &mut delivered, 2, |c| {
+        // Reads `from` in chunks of 2 records into `chunks`.
+        let read = |from: &mut dyn std::io::Read, delivered: &mut usize, chunks: &mut Vec<Page>| {
+            shape.csv_chunks(from, delivered, 2, |c| {
                 chunks.push(c);
                 true
             })
-            .unwrap();
+        };
+        let mut chunks = Vec::new();
+        let mut delivered = 0;
+        read(&mut &body[..], &mut delivered, &mut chunks).unwrap();
         assert_eq!(ids(&chunks), [vec!["1", "2"], vec!["3", "4"], vec!["5"]]);
         assert_eq!(delivered, 5);
 
@@ -817,21 +818,12 @@ mod tests {
         let mut chunks = Vec::new();
         let mut delivered = 0;
         let cut = body.len() - "\"4\"\n\"5\"\n".len();
-        let err = shape
-            .csv_chunks(BreaksOff { good: &body[..cut] }, &mut delivered, 2, |c| {
-                chunks.push(c);
-                true
-            })
-            .unwrap_err();
+        let mut broken = BreaksOff { good: &body[..cut] };
+        let err = read(&mut broken, &mut delivered, &mut chunks).unwrap_err();
         assert!(err.broken_off, "{err:?}");
         assert!(err.reason.contains("connection reset"), "{err:?}");
         assert_eq!(delivered, 2);
-        shape
-            .csv_chunks(&body[..], &mut delivered, 2, |c| {
-                chunks.push(c);
-                true
-            })
-            .unwrap();
+        read(&mut &body[..], &mut delivered, &mut chunks).unwrap();
         assert_eq!(ids(&chunks), [vec!["1", "2"], vec!["3", "4"], vec!["5"]]);
         assert_eq!(delivered, 5);
 

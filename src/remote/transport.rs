@@ -30,6 +30,9 @@ pub enum TransportError {
     Abandoned,
     /// The transport's runtime could not be started.
     NoRuntime(String),
+    /// The body stopped before its end without an error from the connection (the download's
+    /// task ended).
+    BrokenOff,
 }
 
 impl TransportError {
@@ -43,6 +46,7 @@ impl TransportError {
             TransportError::NoRuntime(reason) => {
                 format!("cannot start the HTTP threads: {reason}")
             }
+            TransportError::BrokenOff => "the answer broke off before its end".into(),
         }
     }
 
@@ -104,7 +108,9 @@ pub struct Opened {
 /// The body of an `Opened` answer, read as it arrives (`std::io::Read`), a few network chunks
 /// buffered at most. Dropping it drops the download.
 pub struct Body {
-    chunks: tokio::sync::mpsc::Receiver<Result<bytes::Bytes, reqwest::Error>>,
+    /// Network chunks, then Ok(None) at the end of the body: a channel that closes without it
+    /// (the task ended some other way) is a download that broke off, not the end.
+    chunks: tokio::sync::mpsc::Receiver<Result<Option<bytes::Bytes>, reqwest::Error>>,
     current: bytes::Bytes,
     abort: Option<Arc<AtomicBool>>,
     task: tokio::task::JoinHandle<()>,
@@ -137,13 +143,8 @@ pub fn open(request: reqwest::RequestBuilder, on_abort: OnAbort) -> Result<Opene
         }
         loop {
             let chunk = response.chunk().await;
-            let end = matches!(chunk, Ok(None));
-            let failed = chunk.is_err();
-            let sent = match chunk.transpose() {
-                Some(chunk) => chunk_sender.send(chunk).await.is_ok(),
-                None => false,
-            };
-            if end || failed || !sent {
+            let more = matches!(chunk, Ok(Some(_)));
+            if chunk_sender.send(chunk).await.is_err() || !more {
                 return;
             }
         }
@@ -201,9 +202,9 @@ impl Body {
             )?;
             match step {
                 None => continue,
-                Some(Some(Ok(chunk))) => return Ok(Some(chunk)),
+                Some(Some(Ok(chunk))) => return Ok(chunk),
                 Some(Some(Err(e))) => return Err(TransportError::Http(e)),
-                Some(None) => return Ok(None),
+                Some(None) => return Err(TransportError::BrokenOff),
             }
         }
     }
@@ -225,9 +226,8 @@ fn wait_step<F: std::future::Future + Unpin>(
         task.abort();
         return Err(TransportError::Abandoned);
     }
-    // block_on only polls `future` (a channel) and a timer here: the request itself runs on
-    // the runtime's threads.
-    // (The timer is made inside block_on: it needs the runtime's context.)
+    // block_on only polls `future` (a channel) and a timer, made inside it since a timer needs
+    // the runtime's context: the request itself runs on the runtime's threads.
     Ok(runtime
         .block_on(async { tokio::time::timeout(STEP, future).await })
         .ok())
@@ -333,6 +333,28 @@ mod tests {
         assert!(err.to_string().contains("abandoned"), "{err}");
         let closed = closed_after.recv_timeout(Duration::from_secs(5)).unwrap();
         assert!(closed < Duration::from_secs(2), "closed after {closed:?}");
+    }
+
+    #[test]
+    fn a_body_whose_download_stops_without_its_end_is_broken_off_not_complete() {
+        let runtime = runtime().map_err(|e| e.describe()).unwrap();
+        let (sender, chunks) = tokio::sync::mpsc::channel(1);
+        // A download task that ends after one chunk without saying the body is complete.
+        let task = runtime.spawn(async move {
+            let _ = sender
+                .send(Ok(Some(bytes::Bytes::from_static(b"ab"))))
+                .await;
+        });
+        let mut body = Body {
+            chunks,
+            current: bytes::Bytes::new(),
+            abort: None,
+            task,
+        };
+        let mut buf = [0u8; 8];
+        assert_eq!(body.read(&mut buf).unwrap(), 2);
+        let err = body.read(&mut buf).unwrap_err();
+        assert!(err.to_string().contains("broke off"), "{err}");
     }
 
     #[test]
