@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (issue 14): the analyst queries of the issue against an emulator of 1,000·K
 # opportunities with a latency per API request, each run twice in a fresh session:
-#   before   SET salesforce_fdw.aggregate_pushdown = off and work_mem = 64kB (no aggregate
-#            pushdown, and no room to keep rows for rescans: what the FDW did before)
+#   before   SET salesforce_fdw.aggregate_pushdown = off, join_pushdown = off and work_mem =
+#            64kB (no aggregate or join pushdown, and no room to keep rows for rescans: what the
+#            FDW did before)
 #   after    the defaults, with work_mem = 64MB (room to index the accounts of a correlated
 #            lookup: 200,000 at K = 1000)
 # and for each: the API requests the emulator received and the seconds the statement took, and
@@ -78,7 +79,7 @@ run() { # settings, query -> "requests seconds md5-of-answer"
 echo "| query | requests before | seconds before | requests after | seconds after | same answer |"
 echo "|---|---:|---:|---:|---:|---|"
 for q in "${queries[@]}"; do
-  read -r rb sb ab <<<"$(run "SET salesforce_fdw.aggregate_pushdown = off; SET work_mem = '64kB'" "$q")"
+  read -r rb sb ab <<<"$(run "SET salesforce_fdw.aggregate_pushdown = off; SET salesforce_fdw.join_pushdown = off; SET work_mem = '64kB'" "$q")"
   read -r ra sa aa <<<"$(run "SET work_mem = '64MB'" "$q")"
   printf '| `%s` | %s | %.1f | %s | %.1f | %s |\n' "$q" "$rb" "$sb" "$ra" "$sa" "$([ "$ab" = "$aa" ] && echo yes || echo NO)"
 done

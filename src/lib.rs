@@ -2,10 +2,12 @@
 
 use pgrx::prelude::*;
 
-// Layers, each using only those below it: pure Rust (error, options, naming, pushdown, soql);
+// Layers, each using only those below it: pure Rust (error, options, naming, pushdown, soql,
+// aggregate, describe);
 // remote (everything that talks to Salesforce); pg (catalog and datums); scan and import (the
 // callbacks); fdw (handler, validator, hook) and sql_api (the SQL functions).
 pub mod aggregate;
+pub mod describe;
 pub mod error;
 pub mod naming;
 pub mod options;

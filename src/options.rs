@@ -103,7 +103,7 @@ const TABLE_OPTIONS: &[&str] = &[
     "estimated_rows",
 ];
 /// `sf_type`, `filterable`, `sortable`, `groupable`, `aggregatable`, `restricted_picklist`,
-/// `precision` (and
+/// `precision`, `reference_to`, `relationship_name` (and
 /// the table's `multi_currency`, `estimated_rows`) are what describe said at IMPORT FOREIGN
 /// SCHEMA: planning reads them instead of asking. `group_exact` is the user's: the text values
 /// never differ only in case (nor hold NUL), so GROUP BY on the column may be shipped.
@@ -117,6 +117,8 @@ const COLUMN_OPTIONS: &[&str] = &[
     "aggregatable",
     "restricted_picklist",
     "precision",
+    "reference_to",
+    "relationship_name",
     "group_exact",
 ];
 
@@ -199,6 +201,16 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
         | "group_exact"
         | "multi_currency" => parse_bool(name, value).map(|_| ()),
         "precision" => parse_int_in(name, value, 1, 100).map(|_| ()),
+        "reference_to" | "relationship_name" => {
+            if is_api_name(value) {
+                Ok(())
+            } else {
+                Err(SfError::invalid_option(
+                    name,
+                    format!("\"{value}\" is not a Salesforce API name (e.g. Account, Account__r)"),
+                ))
+            }
+        }
         "sf_type" => {
             if is_api_name(value) {
                 Ok(())

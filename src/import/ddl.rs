@@ -365,6 +365,9 @@ pub struct Described {
     pub restricted_picklist: bool,
     /// Digits of a number field, when describe gives them.
     pub precision: Option<u64>,
+    /// A reference to one object: that object and the relationship its fields are read
+    /// through, so that a join on the reference can be one query (`scan::join`).
+    pub parent: Option<(String, String)>,
 }
 
 /// The Postgres column type for one describe field entry, or None when IMPORT leaves the field
@@ -446,6 +449,8 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
                     .get("precision")
                     .and_then(Value::as_u64)
                     .filter(|p| *p > 0),
+                parent: crate::describe::parent_reference(field)
+                    .filter(|(object, name)| is_usable_name(object) && is_usable_name(name)),
             }),
         });
         if options.converted_currency && multi_currency && field_type == "currency" {
@@ -651,6 +656,13 @@ pub fn foreign_table_sql_named(
                 if let Some(precision) = d.precision {
                     extra.push_str(&format!(", precision '{precision}'"));
                 }
+                if let Some((object, relationship)) = &d.parent {
+                    extra.push_str(&format!(
+                        ", reference_to {}, relationship_name {}",
+                        quote_literal(object),
+                        quote_literal(relationship)
+                    ));
+                }
             }
             format!(
                 "  {} {} OPTIONS (field {}{extra})",
@@ -723,6 +735,8 @@ mod tests {
             ", aggregatable '",
             ", restricted_picklist '",
             ", precision '",
+            ", reference_to '",
+            ", relationship_name '",
             ", multi_currency '",
         ]
         .iter()

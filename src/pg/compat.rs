@@ -128,6 +128,65 @@ pub unsafe fn foreign_upper_path(
     }
 }
 
+/// A ForeignPath over a join relation (unsorted, unparameterized, no outer plan).
+///
+/// # Safety
+/// Planner arguments of the query being planned.
+pub unsafe fn foreign_join_path(
+    root: *mut pg_sys::PlannerInfo,
+    rel: *mut pg_sys::RelOptInfo,
+    rows: f64,
+    startup_cost: f64,
+    total_cost: f64,
+) -> *mut pg_sys::ForeignPath {
+    // SAFETY: as in `foreignscan_path`.
+    unsafe {
+        let target = (*rel).reltarget;
+        #[cfg(feature = "pg15")]
+        return pg_sys::create_foreign_join_path(
+            root,
+            rel,
+            target,
+            rows,
+            startup_cost,
+            total_cost,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+        );
+        #[cfg(feature = "pg17")]
+        return pg_sys::create_foreign_join_path(
+            root,
+            rel,
+            target,
+            rows,
+            startup_cost,
+            total_cost,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+        );
+        #[cfg(feature = "pg18")]
+        return pg_sys::create_foreign_join_path(
+            root,
+            rel,
+            target,
+            rows,
+            0,
+            startup_cost,
+            total_cost,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+        );
+    }
+}
+
 /// The SOQL direction of a path key's ordering, when it is plain ascending or descending (PG 18
 /// replaced pk_strategy by pk_cmptype).
 ///

@@ -708,6 +708,22 @@ mod tests {
     }
 
     #[test]
+    fn a_one_column_csv_loses_its_null_records_which_is_why_bulk_selects_id_too() {
+        // (ScanPlan::query adds Id to a Bulk query of one field)
+        let one = RowShape::new(["Industry"]);
+        assert_eq!(
+            one.csv_page(b"Industry\nEnergy\n\nRetail\n").unwrap().len(),
+            2
+        );
+        let two = RowShape::new(["Industry"]);
+        let page = two
+            .csv_page(b"Industry,Id\nEnergy,1\n,2\nRetail,3\n")
+            .unwrap();
+        assert_eq!(page.len(), 3);
+        assert_eq!(page.field(1, 0), Field::Null);
+    }
+
+    #[test]
     fn malformed_pages_are_errors() {
         let parse = |body: &'static [u8]| shape().rest_page(body);
         assert!(parse(b"[1, 2]").is_err());

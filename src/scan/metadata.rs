@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use pgrx::pg_sys;
 use serde_json::Value;
 
+use crate::describe::parent_reference;
 use crate::options::{AuthMethod, ServerOptions};
 use crate::pg::catalog;
 use crate::remote::client::SalesforceClient;
@@ -35,6 +36,12 @@ pub struct FieldInfo {
     pub formula: bool,
     /// Digits of a number field (describe's `precision`).
     pub precision: Option<u32>,
+    /// The object a reference field points to, when it points to exactly one (describe's
+    /// `referenceTo`; polymorphic references have none here).
+    pub reference_to: Option<String>,
+    /// The name parent fields are read through (`Account` for AccountId, `Account__r` for
+    /// Account__c): describe's `relationshipName`.
+    pub relationship_name: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -169,6 +176,8 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid, user: pg_sys::Oid) -> Arc<Objec
                     restricted_picklist: flag(column, "restricted_picklist", false),
                     formula: flag(column, "formula", false),
                     precision: column.options.get("precision").and_then(|p| p.parse().ok()),
+                    reference_to: column.options.get("reference_to").cloned(),
+                    relationship_name: column.options.get("relationship_name").cloned(),
                 },
             ))
         })
@@ -238,6 +247,8 @@ pub fn fields_of(describe: &Value) -> HashMap<String, FieldInfo> {
                             restricted_picklist: f["restrictedPicklist"].as_bool().unwrap_or(false),
                             formula: f["calculated"].as_bool().unwrap_or(false),
                             precision: f["precision"].as_u64().filter(|p| *p > 0).map(|p| p as u32),
+                            reference_to: parent_reference(f).map(|(object, _)| object),
+                            relationship_name: parent_reference(f).map(|(_, name)| name),
                         },
                     ))
                 })

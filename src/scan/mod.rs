@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod deparse;
 pub mod grouped_rows;
 pub mod invalidation;
+pub mod join;
 pub mod limit;
 pub mod metadata;
 pub mod plan;
@@ -45,6 +46,9 @@ const ROW_COST: f64 = 0.05;
 /// work_mem at this size are read whole once for a lookup scan rescanned with new keys,
 /// instead of one request per key (`SET work_mem` lets bigger objects be indexed).
 const LOOKUP_ROW_BYTES: f64 = 100.0;
+/// Requests of a Bulk API 2.0 read of one results page: create, poll, resultPages, the page,
+/// delete.
+const BULK_READ_REQUESTS: u64 = 5;
 
 pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust>) {
     routine.GetForeignRelSize = Some(get_foreign_rel_size);
@@ -58,6 +62,7 @@ pub fn install(routine: &mut supabase_wrappers::FdwRoutine<pgrx::AllocatedByRust
     routine.AnalyzeForeignTable = Some(analyze::analyze_foreign_table);
     // Ours, not the framework's (which ignores WHERE clauses it cannot translate).
     routine.GetForeignUpperPaths = Some(upper::get_foreign_upper_paths);
+    routine.GetForeignJoinPaths = Some(join::get_foreign_join_paths);
     // Read-only: Postgres then refuses INSERT/UPDATE/DELETE on our tables by itself.
     routine.AddForeignUpdateTargets = None;
     routine.PlanForeignModify = None;
@@ -258,6 +263,9 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         if (*baserel).reloptkind == pg_sys::RelOptKind::RELOPT_UPPER_REL {
             return upper::plan(best_path, tlist, outer_plan);
         }
+        if (*baserel).reloptkind == pg_sys::RelOptKind::RELOPT_JOINREL {
+            return join::plan(baserel, tlist, outer_plan);
+        }
         let mut plan = plan_from_node((*baserel).fdw_private);
         let user = catalog::acting_user(baserel);
         let refs = column_refs(foreigntableid, user);
@@ -326,7 +334,13 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         if !plan.bulk && !plan.wide && object_rows * LOOKUP_ROW_BYTES <= work_mem_bytes {
             let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
             let batch = ServerOptions::from_map(&server.options).map_or(2000, |o| o.batch_size);
-            plan.lookup = plan.find_lookup((object_rows / batch as f64).ceil().max(1.0) as u64);
+            let pages = (object_rows / batch as f64).ceil().max(1.0) as u64;
+            // A Bulk job reads them all in a handful of requests, however many pages.
+            let bulk = pages > BULK_READ_REQUESTS
+                && plan.bulk_mode != BulkMode::Off
+                && bulk::obstacle(&plan, &metadata::table_meta(foreigntableid, user)).is_none();
+            let requests = if bulk { BULK_READ_REQUESTS } else { pages };
+            plan.lookup = plan.find_lookup(requests, bulk);
         }
         let mut fdw_exprs: *mut pg_sys::List = ptr::null_mut();
         for expr in &deparser.params {
@@ -648,7 +662,7 @@ unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanSt
                     // (the scan's first key, at its start, counts too)
                     if state.new_keys + 1 >= lookup.full_read_requests {
                         if let Some(all) = state.plan.soql_without_lookup() {
-                            report(session.build_index(all, lookup.column));
+                            report(session.build_index(all, lookup.column, lookup.bulk));
                         }
                     }
                 }
@@ -701,6 +715,9 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
             pg_sys::ExplainPropertyText(label.as_ptr(), value.as_ptr(), es);
         };
         property(c"Salesforce object", &plan.object);
+        if !plan.parents.is_empty() {
+            property(c"Parent tables", &plan.parents.join(", "));
+        }
         property(
             c"Salesforce endpoint",
             match (plan.bulk, plan.all_rows) {

@@ -66,6 +66,9 @@ pub struct ScanPlan {
     /// A scan looked up by one key per rescan, which rescans may answer from an index of
     /// all its rows (`scan::rescan_cache`).
     pub lookup: Option<Lookup>,
+    /// Parent tables read through relationship fields of this scan (`scan::join`), as EXPLAIN
+    /// names them: `sf.account through Account (inner join on AccountId)`.
+    pub parents: Vec<String>,
 }
 
 /// `field = $param` on a text or id column, the scan's only condition with a parameter.
@@ -81,6 +84,9 @@ pub struct Lookup {
     /// have cost as much before reading them all (so the scan costs at most twice the best of
     /// the two, whatever the number of outer rows).
     pub full_read_requests: u64,
+    /// The read of all the rows goes through a Bulk API 2.0 job (fewer requests than REST
+    /// pages), REST pages if the job cannot serve it.
+    pub bulk: bool,
 }
 
 /// An aggregate query: its SELECT list and GROUP BY, how each output column (the scan tuple,
@@ -113,35 +119,12 @@ impl ScanPlan {
         columns: &[TableColumn],
         needed: &[i16],
     ) -> SfResult<ScanPlan> {
-        let mut fields: Vec<String> = Vec::new();
-        let mut planned = Vec::new();
-        let mut converted = 0;
-        for column in columns.iter().filter(|c| needed.contains(&c.attnum)) {
-            let kind = column.kind.ok_or_else(|| SfError::UnsupportedColumnType {
-                column: column.name.clone(),
-                type_name: column.type_name.clone(),
-            })?;
-            let field = field_of(column);
-            // convertCurrency(F) is selected under an alias, the key its value comes back as.
-            let (select_item, key) = match crate::options::converted_currency_field(&field) {
-                Some(inner) => {
-                    let alias = format!("cvt{}", converted);
-                    converted += 1;
-                    (format!("convertCurrency({inner}) {alias}"), alias)
-                }
-                None => (field.clone(), field),
-            };
-            if !fields.iter().any(|f| f.eq_ignore_ascii_case(&select_item)) {
-                fields.push(select_item);
-            }
-            planned.push(PlannedColumn {
-                attnum: column.attnum,
-                name: column.name.clone(),
-                field: key,
-                kind,
-                typmod: column.typmod,
-            });
-        }
+        let (fields, planned) = select_list(
+            columns
+                .iter()
+                .filter(|c| needed.contains(&c.attnum))
+                .map(|c| (c, "", c.attnum)),
+        )?;
         let wide = crate::scan::split::is_wide(&fields, options.soql_where.as_deref());
         Ok(ScanPlan {
             wide,
@@ -151,6 +134,7 @@ impl ScanPlan {
             aggregate_note: None,
             object_rows: 0.0,
             lookup: None,
+            parents: Vec::new(),
             server_oid,
             table_name: table_name.to_string(),
             object: options.object.clone(),
@@ -192,6 +176,11 @@ impl ScanPlan {
                 for field in &self.fields {
                     query.add_field(field);
                 }
+                // A CSV line of one empty field is an empty line, which CSV readers skip: a
+                // record whose only field is null would be lost. Id is never null.
+                if self.bulk && query.fields.len() == 1 {
+                    query.add_field("Id");
+                }
             }
         }
         if let Some(condition) = &self.soql_where {
@@ -221,7 +210,7 @@ impl ScanPlan {
     }
 
     /// The lookup condition of a scan looked up by key per rescan, if it is one.
-    pub fn find_lookup(&self, full_read_requests: u64) -> Option<Lookup> {
+    pub fn find_lookup(&self, full_read_requests: u64, bulk: bool) -> Option<Lookup> {
         use crate::pushdown::{CmpOp, FieldClass, Operand};
         let with_params: Vec<usize> = (0..self.pushed.len())
             .filter(|&i| self.pushed[i].has_param())
@@ -247,6 +236,7 @@ impl ScanPlan {
             column,
             cond,
             full_read_requests,
+            bulk,
         })
     }
 
@@ -280,6 +270,45 @@ impl ScanPlan {
     pub fn from_text(text: &str) -> ScanPlan {
         serde_json::from_str(text).expect("fdw_private holds a scan plan written by to_text")
     }
+}
+
+/// The SELECT list and the planned columns of a scan's tuple: each table column is read through
+/// a relationship path prefix (`""` for the object's own fields, `Account.` for its parent's)
+/// into the tuple's position (its attribute number for a table scan, its place in
+/// `fdw_scan_tlist` for a joined one).
+pub fn select_list<'a>(
+    columns: impl Iterator<Item = (&'a TableColumn, &'a str, i16)>,
+) -> SfResult<(Vec<String>, Vec<PlannedColumn>)> {
+    let mut fields: Vec<String> = Vec::new();
+    let mut planned = Vec::new();
+    let mut converted = 0;
+    for (column, prefix, position) in columns {
+        let kind = column.kind.ok_or_else(|| SfError::UnsupportedColumnType {
+            column: column.name.clone(),
+            type_name: column.type_name.clone(),
+        })?;
+        let field = format!("{prefix}{}", field_of(column));
+        // convertCurrency(F) is selected under an alias, the key its value comes back as.
+        let (select_item, key) = match crate::options::converted_currency_field(&field) {
+            Some(inner) => {
+                let alias = format!("cvt{}", converted);
+                converted += 1;
+                (format!("convertCurrency({inner}) {alias}"), alias)
+            }
+            None => (field.clone(), field),
+        };
+        if !fields.iter().any(|f| f.eq_ignore_ascii_case(&select_item)) {
+            fields.push(select_item);
+        }
+        planned.push(PlannedColumn {
+            attnum: position,
+            name: column.name.clone(),
+            field: key,
+            kind,
+            typmod: column.typmod,
+        });
+    }
+    Ok((fields, planned))
 }
 
 /// The field a column reads: its `field` option, or the default for its name.
@@ -346,6 +375,21 @@ mod tests {
     }
 
     #[test]
+    fn a_bulk_read_of_one_field_also_selects_id() {
+        // Its CSV would hold an empty line for each record whose field is null.
+        let mut plan = ScanPlan::build(1, "opp", &options(None), &table(), &[2]).unwrap();
+        assert_eq!(plan.soql(&[]).unwrap(), "SELECT stagename FROM Opportunity");
+        plan.bulk = true;
+        assert_eq!(
+            plan.soql(&[]).unwrap(),
+            "SELECT stagename, Id FROM Opportunity"
+        );
+        let mut plan_of_id = ScanPlan::build(1, "opp", &options(None), &table(), &[1]).unwrap();
+        plan_of_id.bulk = true;
+        assert_eq!(plan_of_id.soql(&[]).unwrap(), "SELECT id FROM Opportunity");
+    }
+
+    #[test]
     fn no_columns_selects_id() {
         let plan = ScanPlan::build(1, "opp", &options(None), &table(), &[]).unwrap();
         assert_eq!(plan.soql(&[]).unwrap(), "SELECT Id FROM Opportunity");
@@ -387,7 +431,7 @@ mod tests {
             ),
             eq("Id", FieldClass::Id, Operand::Param(0)),
         ];
-        let lookup = plan.find_lookup(4).unwrap();
+        let lookup = plan.find_lookup(4, false).unwrap();
         assert_eq!((lookup.param, lookup.column, lookup.cond), (0, 0, 1));
         plan.lookup = Some(lookup);
         assert_eq!(

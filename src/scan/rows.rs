@@ -167,6 +167,15 @@ impl RecordStream {
         self
     }
 
+    /// Whether the next reads go through Bulk API 2.0 (with REST pages as the fallback), as
+    /// `with_bulk` set it; answers the previous setting.
+    pub fn set_bulk(&mut self, bulk: bool, fallback: bool) -> (bool, bool) {
+        let previous = (self.bulk, self.bulk_fallback);
+        self.bulk = bulk;
+        self.bulk_fallback = fallback;
+        previous
+    }
+
     /// Stops the prefetch thread (which deletes a Bulk job it created) and takes the client
     /// back.
     pub fn finish(&mut self) {

@@ -126,21 +126,23 @@ impl ScanSession {
         !self.cache.has_index() && !self.cache.index_failed()
     }
 
-    /// Reads every row of a lookup scan (`soql`: its conditions without the key's) and indexes
-    /// them by their field number `column`, if they fit in work_mem; stops reading as soon as
-    /// they do not.
-    pub fn build_index(&mut self, soql: String, column: usize) -> SfResult<()> {
+    /// Reads every row of a lookup scan (`soql`: its conditions without the key's; through a
+    /// Bulk API 2.0 job with `bulk`, REST pages if the job cannot serve it) and indexes them
+    /// by their field number `column`, if they fit in work_mem; stops reading as soon as they
+    /// do not. Later reads by key are REST queries again.
+    pub fn build_index(&mut self, soql: String, column: usize, bulk: bool) -> SfResult<()> {
         let Some(stream) = self.stream.as_mut() else {
             return Ok(());
         };
         stream.set_keep_budget(self.cache.remaining());
+        let by_key = stream.set_bulk(bulk, true);
         stream.restart(Some(soql), None);
-        while stream.next_record()?.is_some() {
-            if !stream.is_keeping() {
-                self.cache.mark_index_failed();
-                stream.finish();
-                return Ok(());
-            }
+        let read = read_to_end_kept(stream);
+        stream.set_bulk(by_key.0, by_key.1);
+        if !read? {
+            self.cache.mark_index_failed();
+            stream.finish();
+            return Ok(());
         }
         match stream.take_kept() {
             Some((_, pages, bytes)) => self.cache.build_index(pages, bytes, column),
@@ -161,6 +163,17 @@ impl ScanSession {
             stream.finish();
         }
     }
+}
+
+/// Reads the stream to its end while it keeps what it reads: false as soon as it does not
+/// (too big for work_mem).
+fn read_to_end_kept(stream: &mut RecordStream) -> SfResult<bool> {
+    while stream.next_record()?.is_some() {
+        if !stream.is_keeping() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// work_mem, in bytes: what a scan may keep for its rescans.

@@ -86,6 +86,14 @@ SELECT sum(length((SELECT a.name FROM sf.account a WHERE a.id = o.account_id))) 
 \! python3 tests/emulator_log.py soql | awk '/^query/ {q++} /^next-page/ {p = $3} END {print q " queries, " p " next-page requests"}'
 SELECT explain($$SELECT sum(length((SELECT a.name FROM sf.account a WHERE a.id = o.account_id)))
   FROM sf.opportunity o WHERE o.amount > 480000$$, 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF');
+-- With more pages than a Bulk API 2.0 job takes requests (10 pages of 200 accounts against 5),
+-- the object is read whole through a job, once the first keys have cost as much.
+ALTER SERVER emulator OPTIONS (SET batch_size '200');
+\! python3 tests/emulator_log.py reset
+SELECT sum(length((SELECT a.name FROM sf.account a WHERE a.id = o.account_id))) AS remote_answer
+  FROM sf.opportunity o WHERE o.amount > 480000;
+\! python3 tests/request_counts.py Account 22
+ALTER SERVER emulator OPTIONS (SET batch_size '500');
 -- The inner side of a nested loop whose SOQL does not change is read once.
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;

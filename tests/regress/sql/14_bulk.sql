@@ -13,6 +13,12 @@ SELECT (SELECT count(*) FROM rest_opportunity) AS rest_rows,
        (SELECT count(*) FROM bulk_opportunity) AS bulk_rows;
 SELECT count(*) AS only_in_bulk FROM (TABLE bulk_opportunity EXCEPT ALL TABLE rest_opportunity) x;
 SELECT count(*) AS only_in_rest FROM (TABLE rest_opportunity EXCEPT ALL TABLE bulk_opportunity) x;
+-- A read of one field keeps the records whose field is null (as a one-column CSV their lines
+-- would be empty, which CSV readers skip: the query selects Id too).
+SELECT explain('SELECT last_activity_date FROM sf.opportunity', 'COSTS OFF', 'SOQL');
+CREATE TEMP TABLE one_field AS SELECT last_activity_date FROM sf.opportunity;
+SELECT count(*) AS bulk_rows, count(*) - count(last_activity_date) > 0 AS some_null,
+       (SELECT count(*) FROM rest_opportunity) AS rest_rows FROM one_field;
 -- With a pushed filter and a relationship path.
 ALTER FOREIGN TABLE sf.invoice OPTIONS (ADD bulk 'on');
 SELECT count(*), count(account_name), sum(amount__c)

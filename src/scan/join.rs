@@ -1,0 +1,540 @@
+//! Parent-join pushdown (GetForeignJoinPaths): a join of a child table to its parent table on
+//! a reference field (`o.account_id = a.id`) becomes one SOQL query that reads the parent's
+//! columns through the relationship (`SELECT Name, Account.Name FROM Opportunity`), as
+//! postgres_fdw ships joins (its foreign_join_ok), with these rules for exact results:
+//! - the reference points to exactly one object, the parent table's, and the parent column is
+//!   its `Id`; chains (a parent's parent...) up to Salesforce's five levels;
+//! - inner join: Postgres still checks the join clauses on each row, so children whose parent is
+//!   null or not visible (a null relationship) are dropped here, and the parent's conditions are
+//!   sent as relationship conditions (`Account.Industry = 'Energy'`) where they translate;
+//! - left join: a child whose relationship is null keeps nulls for the parent's columns, which
+//!   is what the join computes when no parent row matches; only the reference clause may join,
+//!   and the parent may have no condition of its own;
+//! - both tables of the same server and user mapping (the planner only asks then), neither with
+//!   `soql_where` on the parent, deleted rows (queryAll), whole-row or system columns, nor a
+//!   converted-currency parent column.
+//!
+//! What the join's relation knows is kept in its `fdw_private`: a List of the scan plan (a
+//! string node), `fdw_scan_tlist`, the clauses Postgres evaluates on the joined rows, the
+//! runtime parameters (`fdw_exprs`) and the member tables (a string node).
+
+use std::ffi::{c_void, CStr, CString};
+use std::ptr;
+
+use pgrx::pg_sys::{self, NodeTag};
+use pgrx::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::options::{BulkMode, ServerOptions};
+use crate::pg::catalog::{self, TableColumn};
+use crate::pushdown::Cond;
+use crate::scan::plan::{select_list, ScanPlan};
+use crate::scan::{bulk, deparse, list_len, list_nth, metadata, ROW_COST, STARTUP_COST};
+
+/// Salesforce reads parent fields up to five relationships up.
+const MAX_RELATIONSHIP_DEPTH: usize = 5;
+
+/// A table of the joined scan and the relationship path its fields are read through.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Member {
+    relid: u32,
+    table_oid: u32,
+    /// `""` for the child (the object queried), `Account.` for its parent, ...
+    prefix: String,
+}
+
+/// What a relation of ours (a table, or a join already shipped) brings to a bigger join.
+struct Side {
+    plan: ScanPlan,
+    members: Vec<Member>,
+    /// Clauses Postgres evaluates on the scan's rows.
+    local: Vec<*mut pg_sys::Expr>,
+    /// Runtime parameters of the pushed conditions.
+    params: Vec<*mut pg_sys::Expr>,
+    /// Rows the scan returns (estimated).
+    rows: f64,
+}
+
+/// GetForeignJoinPaths: one path reading both tables in one query, when that is exact.
+#[pg_guard]
+pub unsafe extern "C-unwind" fn get_foreign_join_paths(
+    root: *mut pg_sys::PlannerInfo,
+    joinrel: *mut pg_sys::RelOptInfo,
+    outerrel: *mut pg_sys::RelOptInfo,
+    innerrel: *mut pg_sys::RelOptInfo,
+    jointype: pg_sys::JoinType::Type,
+    extra: *mut pg_sys::JoinPathExtraData,
+) {
+    // SAFETY: the planner passes valid nodes of the query being planned.
+    unsafe {
+        // Another pair of inputs may already have shipped this join (the result is the same).
+        if !(*joinrel).fdw_private.is_null()
+            || !crate::settings::JOIN_PUSHDOWN.get()
+            || !query_allows_join_pushdown(root, joinrel)
+        {
+            return;
+        }
+        // (child, parent, kept when the parent is missing)
+        let orientations: &[(*mut pg_sys::RelOptInfo, *mut pg_sys::RelOptInfo, bool)] =
+            match jointype {
+                pg_sys::JoinType::JOIN_INNER => {
+                    &[(outerrel, innerrel, false), (innerrel, outerrel, false)]
+                }
+                pg_sys::JoinType::JOIN_LEFT => &[(outerrel, innerrel, true)],
+                pg_sys::JoinType::JOIN_RIGHT => &[(innerrel, outerrel, true)],
+                _ => return,
+            };
+        for &(child, parent, keep_orphans) in orientations {
+            if let Some(joined) = join(root, joinrel, child, parent, keep_orphans, extra) {
+                add_path(root, joinrel, joined);
+                return;
+            }
+        }
+    }
+}
+
+/// Joins the planner could plan around us: a plain SELECT (no row locks, whose EvalPlanQual
+/// rechecks would need the join's local form), no placeholders or pseudo-constant conditions
+/// (which a joined scan would not evaluate where the planner expects), no lateral references.
+unsafe fn query_allows_join_pushdown(
+    root: *mut pg_sys::PlannerInfo,
+    joinrel: *mut pg_sys::RelOptInfo,
+) -> bool {
+    // SAFETY: valid planner nodes (caller).
+    unsafe {
+        (*(*root).parse).commandType == pg_sys::CmdType::CMD_SELECT
+            && (*root).rowMarks.is_null()
+            && (*root).placeholder_list.is_null()
+            && !(*root).hasPseudoConstantQuals
+            && (*joinrel).lateral_relids.is_null()
+    }
+}
+
+/// The joined scan of `child` and `parent`, or None when it would not be exact.
+unsafe fn join(
+    root: *mut pg_sys::PlannerInfo,
+    joinrel: *mut pg_sys::RelOptInfo,
+    child: *mut pg_sys::RelOptInfo,
+    parent: *mut pg_sys::RelOptInfo,
+    keep_orphans: bool,
+    extra: *mut pg_sys::JoinPathExtraData,
+) -> Option<Side> {
+    // SAFETY: valid planner nodes (caller).
+    unsafe {
+        let user = catalog::acting_user(joinrel);
+        let mut side = side_of(root, child, user)?;
+        if (*parent).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL
+            || (*parent).fdw_private.is_null()
+        {
+            return None;
+        }
+        let parent_plan = super::plan_from_node((*parent).fdw_private);
+        if parent_plan.soql_where.is_some() || parent_plan.all_rows || side.plan.all_rows {
+            return None;
+        }
+        let parent_relid = (*parent).relid;
+        let parent_oid = table_oid(root, parent_relid);
+
+        // The reference clause, and whatever else joins the two.
+        let restrictions = (*extra).restrictlist;
+        let mut prefix = None;
+        let mut other_clauses = Vec::new();
+        for i in 0..list_len(restrictions) {
+            let info = list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
+            let clause = (*info).clause;
+            if prefix.is_none() {
+                if let Some(found) = reference_path(
+                    root,
+                    clause,
+                    &side.members,
+                    parent_relid,
+                    &parent_plan,
+                    user,
+                ) {
+                    prefix = Some(found);
+                    if !keep_orphans {
+                        // Checked on each row: a null relationship fails it.
+                        side.local.push(clause);
+                    }
+                    continue;
+                }
+            }
+            other_clauses.push(clause);
+        }
+        let prefix = prefix?;
+        if prefix.matches('.').count() > MAX_RELATIONSHIP_DEPTH {
+            return None;
+        }
+        if keep_orphans && !other_clauses.is_empty() {
+            return None;
+        }
+        side.local.extend(other_clauses);
+
+        // The parent's own conditions, as relationship conditions.
+        let parent_restrictions = (*parent).baserestrictinfo;
+        if keep_orphans && !parent_restrictions.is_null() {
+            return None;
+        }
+        let refs: Vec<deparse::ColumnRef> = super::column_refs(parent_oid, user)
+            .into_iter()
+            .map(|r| deparse::ColumnRef {
+                field: format!("{prefix}{}", r.field),
+                ..r
+            })
+            .collect();
+        push_conditions(&mut side, parent_relid, &refs, parent_restrictions);
+
+        // Each child row meets one parent at most (the parent's Id is unique), which the
+        // planner cannot know without statistics: it would expect many more rows.
+        if !keep_orphans {
+            let kept = (*parent).rows / parent_plan.object_rows.max(1.0);
+            side.rows *= kept.clamp(0.0, 1.0);
+        }
+        let (parent_name, _) = catalog::table_columns(parent_oid);
+        side.plan.parents.push(format!(
+            "{parent_name} as {} ({} join)",
+            prefix.trim_end_matches('.'),
+            if keep_orphans { "left" } else { "inner" }
+        ));
+        side.members.push(Member {
+            relid: parent_relid,
+            table_oid: parent_oid.to_u32(),
+            prefix,
+        });
+        Some(side)
+    }
+}
+
+/// A table of ours, or a join of ours already shipped, as the child side of a join.
+unsafe fn side_of(
+    root: *mut pg_sys::PlannerInfo,
+    rel: *mut pg_sys::RelOptInfo,
+    user: pg_sys::Oid,
+) -> Option<Side> {
+    // SAFETY: valid planner nodes (caller).
+    unsafe {
+        let private = (*rel).fdw_private;
+        if private.is_null() {
+            return None;
+        }
+        match (*rel).reloptkind {
+            pg_sys::RelOptKind::RELOPT_BASEREL => {
+                let mut side = Side {
+                    plan: super::plan_from_node(private),
+                    members: vec![Member {
+                        relid: (*rel).relid,
+                        table_oid: table_oid(root, (*rel).relid).to_u32(),
+                        prefix: String::new(),
+                    }],
+                    local: Vec::new(),
+                    params: Vec::new(),
+                    rows: (*rel).rows,
+                };
+                let refs = super::column_refs(table_oid(root, (*rel).relid), user);
+                push_conditions(&mut side, (*rel).relid, &refs, (*rel).baserestrictinfo);
+                Some(side)
+            }
+            pg_sys::RelOptKind::RELOPT_JOINREL => {
+                let list = private as *mut pg_sys::List;
+                let members = CStr::from_ptr((*(list_nth(list, 4) as *mut pg_sys::String)).sval);
+                Some(Side {
+                    plan: super::plan_from_node(list_nth(list, 0)),
+                    members: serde_json::from_str(&members.to_string_lossy()).ok()?,
+                    local: exprs(list_nth(list, 2) as *mut pg_sys::List),
+                    params: exprs(list_nth(list, 3) as *mut pg_sys::List),
+                    rows: (*rel).rows,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+unsafe fn exprs(list: *mut pg_sys::List) -> Vec<*mut pg_sys::Expr> {
+    // SAFETY: a List of expressions built by `add_path`.
+    unsafe {
+        (0..list_len(list))
+            .map(|i| list_nth(list, i) as *mut pg_sys::Expr)
+            .collect()
+    }
+}
+
+unsafe fn table_oid(root: *mut pg_sys::PlannerInfo, relid: u32) -> pg_sys::Oid {
+    // SAFETY: relid is a base relation of the query being planned.
+    unsafe { (**(*root).simple_rte_array.add(relid as usize)).relid }
+}
+
+/// Ships what translates of a member's WHERE conditions (the rest, and what Salesforce only
+/// narrows, are checked on the joined rows).
+unsafe fn push_conditions(
+    side: &mut Side,
+    relid: u32,
+    refs: &[deparse::ColumnRef],
+    restrictions: *mut pg_sys::List,
+) {
+    // SAFETY: a List of RestrictInfo of the query being planned (caller).
+    unsafe {
+        let mut deparser = deparse::Deparser::new(relid, refs);
+        // Parameter numbers go on from the other members'.
+        deparser.params = std::mem::take(&mut side.params);
+        for i in 0..list_len(restrictions) {
+            let info = list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
+            let clause = (*info).clause;
+            match deparser.translate(clause as *mut pg_sys::Node) {
+                Some(cond) => {
+                    if !cond.plan_exact() {
+                        side.local.push(clause);
+                    }
+                    side.plan.pushed.push(cond);
+                }
+                None => side.local.push(clause),
+            }
+        }
+        side.params = deparser.params;
+    }
+}
+
+/// The relationship path of the parent (`Account.` after a child at prefix ``) when `clause`
+/// is `child.reference = parent.id` for a reference to the parent's object.
+unsafe fn reference_path(
+    root: *mut pg_sys::PlannerInfo,
+    clause: *mut pg_sys::Expr,
+    members: &[Member],
+    parent_relid: u32,
+    parent_plan: &ScanPlan,
+    user: pg_sys::Oid,
+) -> Option<String> {
+    // SAFETY: a clause of the query being planned (caller).
+    unsafe {
+        if (*clause).type_ != NodeTag::T_OpExpr {
+            return None;
+        }
+        let op = clause as *mut pg_sys::OpExpr;
+        if (*op).opno != pg_sys::Oid::from(pg_sys::TextEqualOperator) || list_len((*op).args) != 2 {
+            return None;
+        }
+        let (left, right) = (
+            plain_var(list_nth((*op).args, 0))?,
+            plain_var(list_nth((*op).args, 1))?,
+        );
+        let (reference, id) = if (*right).varno as u32 == parent_relid {
+            (left, right)
+        } else {
+            (right, left)
+        };
+        if (*id).varno as u32 != parent_relid {
+            return None;
+        }
+        let member = members
+            .iter()
+            .find(|m| m.relid == (*reference).varno as u32)?;
+        let parent_oid = table_oid(root, parent_relid);
+        let (_, parent_columns) = catalog::table_columns(parent_oid);
+        let id_column = column_at(&parent_columns, (*id).varattno)?;
+        if !super::plan::field_of(id_column).eq_ignore_ascii_case("Id") {
+            return None;
+        }
+        let member_oid = pg_sys::Oid::from(member.table_oid);
+        let (_, member_columns) = catalog::table_columns(member_oid);
+        let reference_field =
+            super::plan::field_of(column_at(&member_columns, (*reference).varattno)?);
+        if reference_field.contains(['.', '(']) {
+            return None;
+        }
+        let meta = metadata::table_meta(member_oid, user);
+        let info = meta.field(&reference_field)?;
+        let target = info.reference_to.as_deref()?;
+        let relationship = info.relationship_name.as_deref()?;
+        if info.sf_type != "reference" || !target.eq_ignore_ascii_case(&parent_plan.object) {
+            return None;
+        }
+        // Parent columns must be plain fields or paths (no convertCurrency()).
+        let needed: Vec<i16> = vars_of_rel(root, parent_relid);
+        if needed.iter().any(|&attnum| {
+            column_at(&parent_columns, attnum)
+                .is_none_or(|c| super::plan::field_of(c).contains('('))
+        }) {
+            return None;
+        }
+        Some(format!("{}{relationship}.", member.prefix))
+    }
+}
+
+/// The Var under binary-compatible relabelling (varchar -> text), of a user column.
+unsafe fn plain_var(node: *mut c_void) -> Option<*mut pg_sys::Var> {
+    // SAFETY: an expression node (caller).
+    unsafe {
+        let mut node = node as *mut pg_sys::Node;
+        while !node.is_null() && (*node).type_ == NodeTag::T_RelabelType {
+            node = (*(node as *mut pg_sys::RelabelType)).arg as *mut pg_sys::Node;
+        }
+        if node.is_null() || (*node).type_ != NodeTag::T_Var {
+            return None;
+        }
+        let var = node as *mut pg_sys::Var;
+        ((*var).varlevelsup == 0 && (*var).varattno > 0).then_some(var)
+    }
+}
+
+fn column_at(columns: &[TableColumn], attnum: i16) -> Option<&TableColumn> {
+    columns.iter().find(|c| c.attnum == attnum)
+}
+
+/// Attribute numbers of `relid` the query reads anywhere above its scan (0: the whole row).
+unsafe fn vars_of_rel(root: *mut pg_sys::PlannerInfo, relid: u32) -> Vec<i16> {
+    // SAFETY: relid is a base relation of the query being planned.
+    unsafe {
+        let rel = *(*root).simple_rel_array.add(relid as usize);
+        let mut attrs: *mut pg_sys::Bitmapset = ptr::null_mut();
+        pg_sys::pull_varattnos(
+            (*(*rel).reltarget).exprs as *mut pg_sys::Node,
+            relid,
+            &mut attrs,
+        );
+        let mut found = Vec::new();
+        let mut member = -1;
+        loop {
+            member = pg_sys::bms_next_member(attrs, member);
+            if member < 0 {
+                break;
+            }
+            found.push((member + pg_sys::FirstLowInvalidHeapAttributeNumber) as i16);
+        }
+        found
+    }
+}
+
+/// Makes the scan's tuple (every Var the join's output and its local clauses read), plans it,
+/// and adds the path.
+unsafe fn add_path(root: *mut pg_sys::PlannerInfo, joinrel: *mut pg_sys::RelOptInfo, side: Side) {
+    // SAFETY: valid planner nodes (caller).
+    unsafe {
+        let mut vars =
+            pg_sys::pull_var_clause((*(*joinrel).reltarget).exprs as *mut pg_sys::Node, 0);
+        for clause in &side.local {
+            vars = pg_sys::list_concat(
+                vars,
+                pg_sys::pull_var_clause(*clause as *mut pg_sys::Node, 0),
+            );
+        }
+        let tlist = pg_sys::add_to_flat_tlist(ptr::null_mut(), vars);
+        let Some(plan) = planned(joinrel, &side, tlist) else {
+            return;
+        };
+        // (as postgres_fdw does, the join's estimate becomes ours)
+        let rows = side.rows.max(1.0).round();
+        (*joinrel).rows = rows;
+        let total = STARTUP_COST + rows * ROW_COST;
+
+        let mut local: *mut pg_sys::List = ptr::null_mut();
+        for clause in &side.local {
+            local = pg_sys::lappend(local, *clause as *mut c_void);
+        }
+        let mut params: *mut pg_sys::List = ptr::null_mut();
+        for param in &side.params {
+            params = pg_sys::lappend(params, *param as *mut c_void);
+        }
+        let members = CString::new(serde_json::to_string(&side.members).unwrap_or_default())
+            .unwrap_or_default();
+        let mut private =
+            pg_sys::lappend(ptr::null_mut(), super::plan_to_node(&plan) as *mut c_void);
+        private = pg_sys::lappend(private, tlist as *mut c_void);
+        private = pg_sys::lappend(private, local as *mut c_void);
+        private = pg_sys::lappend(private, params as *mut c_void);
+        private = pg_sys::lappend(
+            private,
+            pg_sys::makeString(pg_sys::pstrdup(members.as_ptr())) as *mut c_void,
+        );
+        (*joinrel).fdw_private = private as *mut c_void;
+        let path = crate::pg::compat::foreign_join_path(root, joinrel, rows, STARTUP_COST, total);
+        pg_sys::add_path(joinrel, path as *mut pg_sys::Path);
+    }
+}
+
+/// The scan plan of the joined tuple `tlist`, or None when a column cannot be read this way.
+unsafe fn planned(
+    joinrel: *mut pg_sys::RelOptInfo,
+    side: &Side,
+    tlist: *mut pg_sys::List,
+) -> Option<ScanPlan> {
+    // SAFETY: valid planner nodes (caller).
+    unsafe {
+        let mut tables: Vec<(u32, Vec<TableColumn>)> = Vec::new();
+        for member in &side.members {
+            let (_, columns) = catalog::table_columns(pg_sys::Oid::from(member.table_oid));
+            tables.push((member.relid, columns));
+        }
+        let mut wanted: Vec<(&TableColumn, &str, i16)> = Vec::new();
+        for i in 0..list_len(tlist) {
+            let entry = list_nth(tlist, i) as *mut pg_sys::TargetEntry;
+            let var = plain_var((*entry).expr as *mut c_void)?;
+            let relid = (*var).varno as u32;
+            let member = side.members.iter().position(|m| m.relid == relid)?;
+            let column = column_at(&tables[member].1, (*var).varattno)?;
+            wanted.push((column, side.members[member].prefix.as_str(), (i + 1) as i16));
+        }
+        let (fields, columns) = select_list(wanted.into_iter()).ok()?;
+        let mut plan = side.plan.clone();
+        plan.wide = crate::scan::split::is_wide(&fields, plan.soql_where.as_deref());
+        if plan.wide || plan.pushed.iter().any(Cond::wants_deleted_rows) {
+            return None;
+        }
+        plan.fields = fields;
+        plan.columns = columns;
+        plan.param_count = side.params.len();
+        plan.local_clauses = side.local.len();
+        plan.order_by = Vec::new();
+        plan.limit = None;
+        plan.lookup = None;
+        plan.aggregate = None;
+        plan.aggregate_note = None;
+        plan.bulk = false;
+        plan.bulk_note = None;
+        let bulk_wanted = match plan.bulk_mode {
+            BulkMode::On => true,
+            BulkMode::Off => false,
+            BulkMode::Auto => {
+                let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
+                ServerOptions::from_map(&server.options)
+                    .map(|o| (*joinrel).rows > o.bulk_threshold as f64)
+                    .unwrap_or(false)
+            }
+        };
+        if bulk_wanted {
+            let child_oid = pg_sys::Oid::from(side.members[0].table_oid);
+            let meta = metadata::table_meta(child_oid, catalog::acting_user(joinrel));
+            match bulk::obstacle(&plan, &meta) {
+                None => plan.bulk = true,
+                Some(reason) => plan.bulk_note = Some(reason),
+            }
+        }
+        Some(plan)
+    }
+}
+
+/// GetForeignPlan of a joined path: a scan of no relation (scanrelid 0) whose tuple is
+/// `fdw_scan_tlist`, with the clauses Postgres checks as its qual.
+///
+/// # Safety
+/// `joinrel` must be a join relation whose path `add_path` made.
+pub unsafe fn plan(
+    joinrel: *mut pg_sys::RelOptInfo,
+    tlist: *mut pg_sys::List,
+    outer_plan: *mut pg_sys::Plan,
+) -> *mut pg_sys::ForeignScan {
+    // SAFETY: the List `add_path` left in the relation's fdw_private.
+    unsafe {
+        let private = (*joinrel).fdw_private as *mut pg_sys::List;
+        let fdw_private = pg_sys::lappend(ptr::null_mut(), list_nth(private, 0));
+        pg_sys::make_foreignscan(
+            tlist,
+            list_nth(private, 2) as *mut pg_sys::List,
+            0,
+            list_nth(private, 3) as *mut pg_sys::List,
+            fdw_private,
+            list_nth(private, 1) as *mut pg_sys::List,
+            ptr::null_mut(),
+            outer_plan,
+        )
+    }
+}
