@@ -13,11 +13,18 @@
                                without NUL characters (U+0000: Postgres cannot hold them, and
                                the FDW drops them as Salesforce clients do)
   emulator_log.py expire       expire every issued session
+  emulator_log.py pages        one line per Bulk results page asked for (by its first record,
+                               from the locator): how often, and how many of its bodies the
+                               emulator cut off (drop_results_body_after_bytes)
+  emulator_log.py settle       waits up to 5 s for no request in flight, then prints the
+                               requests in flight and the Bulk jobs left
 """
+import base64
 import json
 import re
 import os
 import sys
+import time
 import urllib.request
 
 BASE = os.environ["SF_EMULATOR_URL"]
@@ -118,6 +125,24 @@ def main(argv):
         with open(argv[3], "wb") as f:
             f.write(data)
         os.chmod(argv[3], 0o644)
+    elif command == "pages":
+        asked, cut = {}, {}
+        for entry in json.loads(call("GET", "/__emulator/requests")):
+            if not re.search(r"/jobs/query/[^/]+/results$", entry["path"]):
+                continue
+            locator = entry.get("locator") or ""
+            first = int(base64.b64decode(locator + "=" * (-len(locator) % 4))) if locator else 0
+            asked[first] = asked.get(first, 0) + 1
+            cut[first] = cut.get(first, 0) + (entry.get("body_cut_after") is not None)
+        for first in sorted(asked):
+            print(f"page from record {first}: asked for {asked[first]} times, cut off {cut[first]} times")
+    elif command == "settle":
+        for _ in range(100):
+            stats = json.loads(call("GET", "/__emulator/stats"))
+            if stats["requestsInFlight"] == 0 and stats["bulkJobs"] == 0:
+                break
+            time.sleep(0.05)
+        print(f"requests in flight: {stats['requestsInFlight']} / Bulk jobs left: {stats['bulkJobs']}")
     elif command == "expire":
         call("POST", "/__emulator/expire-sessions")
     else:

@@ -135,6 +135,7 @@ impl Config {
             rate_406: self.fault_406_rate,
             aggregate_timeout_rows: self.aggregate_timeout_rows,
             bandwidth_bytes_per_sec: self.bandwidth_bytes_per_sec,
+            ..Default::default()
         }
     }
 

@@ -1,5 +1,6 @@
 //! Fault injection for `/services/data/...` requests: latency, limited bandwidth, random
-//! 503s, dropped connections, periodic session expiry, and one-shot scheduled failures.
+//! 503s, dropped connections, periodic session expiry, one-shot scheduled failures, and Bulk
+//! results bodies that break off partway.
 //! Settable at startup (flags) and at runtime (`/__emulator/faults`).
 
 use crate::error::ApiError;
@@ -32,6 +33,13 @@ pub struct FaultSettings {
     /// Each response body is sent at most this many bytes per second (per response, i.e.
     /// per connection; after gzip; after the latency sleep). 0 = unlimited.
     pub bandwidth_bytes_per_sec: u64,
+    /// A Bulk results page (`GET .../jobs/query/{id}/results`, status 200) whose body is
+    /// longer than this many bytes (as sent: after gzip) is cut off there: status, headers and
+    /// that many body bytes go out, then the connection is closed (0 = off).
+    pub drop_results_body_after_bytes: u64,
+    /// How many results bodies are cut off (then the fault is spent); absent or null: every
+    /// one.
+    pub drop_results_body_count: Option<u64>,
 }
 
 impl FaultSettings {
@@ -104,6 +112,8 @@ pub struct Injected {
     pub expire_sessions: u64,
     /// Scheduled faults served, by status ("0" = dropped).
     pub scheduled: BTreeMap<String, u64>,
+    /// Bulk results bodies cut off (`drop_results_body_after_bytes`).
+    pub results_body_drop: u64,
 }
 
 pub struct Faults {
@@ -112,12 +122,15 @@ pub struct Faults {
     auth_counter: u64,
     pub scheduled: VecDeque<Scheduled>,
     pub injected: Injected,
+    /// Results bodies still to be cut off (None: every one).
+    results_cuts_left: Option<u64>,
 }
 
 impl Faults {
     pub fn new(settings: FaultSettings) -> Faults {
         Faults {
             rng: ChaCha8Rng::seed_from_u64(settings.seed),
+            results_cuts_left: settings.drop_results_body_count,
             settings,
             auth_counter: 0,
             scheduled: VecDeque::new(),
@@ -125,9 +138,11 @@ impl Faults {
         }
     }
 
-    /// Replaces the settings; restarts the random sequence and the expiry counter.
+    /// Replaces the settings; restarts the random sequence, the expiry counter and the count
+    /// of results bodies to cut off.
     pub fn replace(&mut self, settings: FaultSettings) {
         self.rng = ChaCha8Rng::seed_from_u64(settings.seed);
+        self.results_cuts_left = settings.drop_results_body_count;
         self.settings = settings;
         self.auth_counter = 0;
     }
@@ -216,8 +231,24 @@ impl Faults {
         false
     }
 
+    /// For a Bulk results page answered 200 with a body of `body_len` bytes: where to cut it
+    /// off (counted as injected), or None to send it whole. A body no longer than the cut
+    /// passes whole and does not spend the fault.
+    pub fn results_body_cut(&mut self, body_len: usize) -> Option<u64> {
+        let at = self.settings.drop_results_body_after_bytes;
+        if at == 0 || body_len as u64 <= at || self.results_cuts_left == Some(0) {
+            return None;
+        }
+        if let Some(left) = &mut self.results_cuts_left {
+            *left -= 1;
+        }
+        self.injected.results_body_drop += 1;
+        Some(at)
+    }
+
     pub fn to_json(&self) -> Json {
         let mut v = serde_json::to_value(&self.settings).unwrap_or(Json::Null);
+        v["drop_results_body_left"] = json!(self.results_cuts_left);
         v["scheduled"] = json!(self.scheduled);
         v["injected"] = json!(self.injected);
         v
@@ -299,6 +330,32 @@ mod tests {
         let errs = a.iter().filter(|d| **d == Decision::Fail(503)).count();
         assert!((20..60).contains(&drops), "{drops}");
         assert!((35..90).contains(&errs), "{errs}");
+    }
+
+    #[test]
+    fn results_bodies_cut_off_count_down() {
+        let mut f = Faults::new(FaultSettings::default());
+        assert_eq!(f.results_body_cut(10_000), None, "off by default");
+        f.replace(FaultSettings {
+            drop_results_body_after_bytes: 100,
+            drop_results_body_count: Some(2),
+            ..Default::default()
+        });
+        // A body no longer than the cut passes and does not spend the fault.
+        assert_eq!(f.results_body_cut(100), None);
+        assert_eq!(f.results_body_cut(101), Some(100));
+        assert_eq!(f.results_body_cut(5_000), Some(100));
+        assert_eq!(f.results_body_cut(5_000), None, "spent");
+        assert_eq!(f.injected.results_body_drop, 2);
+        assert_eq!(f.to_json()["drop_results_body_left"], 0);
+        // Without a count: every one.
+        f.replace(FaultSettings {
+            drop_results_body_after_bytes: 100,
+            ..Default::default()
+        });
+        assert!((0..50).all(|_| f.results_body_cut(200) == Some(100)));
+        assert_eq!(f.injected.results_body_drop, 52);
+        assert!(f.to_json()["drop_results_body_left"].is_null());
     }
 
     #[test]

@@ -20,6 +20,12 @@ pub struct LogEntry {
     pub soql: Option<String>,
     pub status: u16,
     pub records: Option<usize>,
+    /// The `locator` parameter (Bulk results pages, `resultPages`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
+    /// The answer's body was cut off after this many bytes (`drop_results_body_after_bytes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_cut_after: Option<u64>,
 }
 
 pub struct Session {

@@ -3104,3 +3104,122 @@ fn abandoned_paced_body_is_counted() {
     assert_eq!(stat(&end, "requestsAbandoned"), 1, "{end}");
     assert_eq!(stat(&end, "requestsInFlight"), 0, "{end}");
 }
+
+/// A GET on a kept-alive connection, read until the server closes it (at most 10 s): the
+/// head, the `Content-Length` it announced, and the body bytes that came.
+fn read_until_closed(port: u16, path: &str, token: &str, extra: &str) -> (String, usize, Vec<u8>) {
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n{extra}\r\n"
+    );
+    sock.write_all(req.as_bytes()).unwrap();
+    let mut raw = vec![];
+    sock.read_to_end(&mut raw)
+        .expect("the server closes the connection");
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap();
+    (head, length, raw[end..].to_vec())
+}
+
+#[test]
+fn results_bodies_break_off_after_n_bytes() {
+    let s = spawn(Config {
+        bulk_page_records: 400,
+        ..Config::default()
+    });
+    let t = s.token();
+    let job = create_job(&s, &t, BIG_PAGE).json();
+    let id = job["id"].as_str().unwrap().to_string();
+    wait_complete(&s, &t, &id);
+    let page = |locator: &str| format!("/services/data/v62.0/jobs/query/{id}/results{locator}");
+    let whole = s.get(&t, &page("?locator=NDAw"), &[]);
+    assert_eq!(whole.status, 200);
+    assert!(whole.body.len() > 20_000, "{}", whole.body.len());
+    let gz_whole = s.get(&t, &page(""), &[("Accept-Encoding", "gzip")]);
+    assert!(gz_whole.body.len() > 5_000, "{}", gz_whole.body.len());
+    let f = faults(
+        &s,
+        "PUT",
+        "",
+        r#"{"drop_results_body_after_bytes":5000,"drop_results_body_count":2}"#,
+    );
+    assert_eq!(f["drop_results_body_after_bytes"], 5000);
+    assert_eq!(f["drop_results_body_left"], 2);
+    let before = stats(&s);
+    // Status, headers and the first 5,000 bytes of the page, then the connection closes (the
+    // client asked to keep it alive): a truncated body, not a refused connection.
+    let (head, length, body) = read_until_closed(s.port, &page("?locator=NDAw"), &t, "");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("sforce-locator: odaw"), "{head}");
+    assert_eq!(length, whole.body.len(), "the whole length is announced");
+    assert_eq!(body, whole.body[..5000], "the page's first 5,000 bytes");
+    // Gzipped: cut in the compressed stream, which then does not decompress to its end.
+    let (head, length, body) =
+        read_until_closed(s.port, &page(""), &t, "Accept-Encoding: gzip\r\n");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert_eq!(length, gz_whole.body.len());
+    assert_eq!(body, gz_whole.body[..5000]);
+    let mut unzipped = vec![];
+    let err = flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut unzipped)
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "{err}");
+    assert!(!unzipped.is_empty(), "part of the CSV came");
+    // Counted, in the stats and the request log; the server closed those connections itself:
+    // nothing in flight, nothing abandoned.
+    let after = stats_within_1s(&s, |v| stat(v, "requestsInFlight") == 0);
+    assert_eq!(after["faults"]["results_body_drop"], 2, "{after}");
+    assert_eq!(stat(&after, "requestsInFlight"), 0, "{after}");
+    assert_eq!(
+        stat(&after, "requestsAbandoned"),
+        stat(&before, "requestsAbandoned")
+    );
+    let log = s.call("GET", "/__emulator/requests", &[], "").json();
+    let cut: Vec<(Value, Value)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e.get("body_cut_after").is_some())
+        .map(|e| (e["locator"].clone(), e["body_cut_after"].clone()))
+        .collect();
+    assert_eq!(
+        cut,
+        [
+            (Value::from("NDAw"), Value::from(5000)),
+            (Value::Null, Value::from(5000))
+        ]
+    );
+    // Spent: the same page comes whole again, and so does everything else.
+    assert_eq!(s.get(&t, &page("?locator=NDAw"), &[]).body, whole.body);
+    let last = s.get(&t, &page("?locator=ODAw"), &[]);
+    assert_eq!(last.header("Sforce-NumberOfRecords"), Some("200"));
+    // Without a count every results body breaks off, and only those: a REST page, as long,
+    // comes whole.
+    faults(&s, "PUT", "", r#"{"drop_results_body_after_bytes":5000}"#);
+    for _ in 0..3 {
+        let (_, _, body) = read_until_closed(s.port, &page("?locator=NDAw"), &t, "");
+        assert_eq!(body.len(), 5000);
+    }
+    let rest = s.query(&t, "query", BIG_PAGE, &[]);
+    assert_eq!(rest.status, 200);
+    assert!(rest.body.len() > 5000);
+    assert!(rest.json()["records"].as_array().unwrap().len() > 100);
+    // A page no longer than the cut comes whole and is not counted (the last page, from
+    // record 800 on: 200 records).
+    faults(
+        &s,
+        "PUT",
+        "",
+        &format!(r#"{{"drop_results_body_after_bytes":{}}}"#, last.body.len()),
+    );
+    assert_eq!(s.get(&t, &page("?locator=ODAw"), &[]).body, last.body);
+    assert_eq!(stats(&s)["faults"]["results_body_drop"], 5);
+    faults(&s, "DELETE", "", "");
+}

@@ -422,9 +422,15 @@ pub struct CsvError {
 
 impl CsvError {
     fn new(what: &str, error: csv::Error) -> CsvError {
+        let broken_off = matches!(error.kind(), csv::ErrorKind::Io(_));
         CsvError {
-            broken_off: matches!(error.kind(), csv::ErrorKind::Io(_)),
-            reason: format!("{what}: {error}"),
+            // A download that broke off is not bad text: say which it was.
+            reason: if broken_off {
+                format!("the download broke off: {error}")
+            } else {
+                format!("{what}: {error}")
+            },
+            broken_off,
         }
     }
 }
@@ -838,6 +844,7 @@ mod tests {
         let err = read(&mut broken, &mut delivered, &mut chunks).unwrap_err();
         assert!(err.broken_off, "{err:?}");
         assert!(err.reason.contains("connection reset"), "{err:?}");
+        assert!(err.reason.starts_with("the download broke off"), "{err:?}");
         assert_eq!(delivered, 2);
         read(&mut &body[..], &mut delivered, &mut chunks).unwrap();
         assert_eq!(ids(&chunks), [vec!["1", "2"], vec!["3", "4"], vec!["5"]]);
@@ -848,6 +855,7 @@ mod tests {
             .csv_chunks(&b"\"Id\"\n\"1\",\"2\"\n"[..], &mut 0, 2, |_| true)
             .unwrap_err();
         assert!(!err.broken_off, "{err:?}");
+        assert!(err.reason.starts_with("invalid CSV"), "{err:?}");
         let mut seen = 0;
         shape
             .csv_chunks(&body[..], &mut 0, 2, |_| {

@@ -309,7 +309,11 @@ fn stream_page(
             Err(e) if e.broken_off => {
                 return Err(SfError::Unreachable {
                     url: answer.url,
-                    reason: e.reason,
+                    reason: format!(
+                        "{} (readings of the page, each broken off: {})",
+                        e.reason,
+                        attempt + 1
+                    ),
                 })
             }
             Err(e) => {

@@ -1,5 +1,6 @@
-//! Response bodies: sent at once, or paced to a bandwidth (`bandwidth_bytes_per_sec`), and
-//! the accounting of requests in flight / abandoned by their client.
+//! Response bodies: sent at once, or paced to a bandwidth (`bandwidth_bytes_per_sec`), or cut
+//! off partway (`drop_results_body_after_bytes`), and the accounting of requests in flight /
+//! abandoned by their client.
 
 use crate::state::AppState;
 use bytes::Bytes;
@@ -10,6 +11,8 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::time::{Instant, Sleep};
 
 /// Largest piece of a paced body handed to the connection at once.
@@ -19,6 +22,17 @@ const MAX_CHUNK: usize = 16 * 1024;
 /// is on its way: a client that closes the connection during a big answer is seen (the
 /// pieces share one allocation: nothing is copied).
 const UNPACED_CHUNK: usize = 64 * 1024;
+/// A body cut off waits this long after its last byte before its connection is closed, so
+/// that hyper writes out what it has buffered (also to a client slow to read): the client gets
+/// every byte before the cut, then the end of the connection.
+const CUT_GRACE: Duration = Duration::from_millis(100);
+
+/// Where a body breaks off: after `after` bytes the connection is closed (`close` is the
+/// connection's abort: the serving task drops it).
+pub struct Cut {
+    pub after: u64,
+    pub close: Arc<Notify>,
+}
 
 /// One request counted in `requestsInFlight` from its arrival until its answer is handed to
 /// the connection. Dropped unfinished (the request future or the response body dropped by
@@ -61,7 +75,9 @@ impl Drop for RequestGuard {
 /// the head is written): B bytes take B / rate seconds, and a client sees them trickle in.
 /// Deadlines are absolute, so timer granularity does not add up over many chunks; each
 /// response has its own clock, so concurrent downloads each get the full rate, as on
-/// separate links.
+/// separate links. With a `cut`, no piece crosses its byte; once the bytes before it are
+/// handed over the body sends nothing more and, `CUT_GRACE` later, closes the connection:
+/// the client has the head and part of the body (fewer bytes than `Content-Length`), then EOF.
 pub struct EmuBody {
     data: Bytes,
     rate: u64,
@@ -70,10 +86,12 @@ pub struct EmuBody {
     start: Option<Instant>,
     sleep: Option<Pin<Box<Sleep>>>,
     guard: Option<RequestGuard>,
+    cut: Option<Cut>,
+    closing: Option<Pin<Box<Sleep>>>,
 }
 
 impl EmuBody {
-    pub fn new(data: Bytes, rate: u64, guard: Option<RequestGuard>) -> EmuBody {
+    pub fn new(data: Bytes, rate: u64, guard: Option<RequestGuard>, cut: Option<Cut>) -> EmuBody {
         let chunk = if rate == 0 {
             UNPACED_CHUNK
         } else {
@@ -89,6 +107,8 @@ impl EmuBody {
             start: None,
             sleep: None,
             guard,
+            cut,
+            closing: None,
         }
     }
 
@@ -129,7 +149,23 @@ impl Body for EmuBody {
             this.finish();
             return Poll::Ready(None);
         }
-        let n = this.chunk.min(this.data.len());
+        let mut n = this.chunk.min(this.data.len());
+        if let Some(cut) = &this.cut {
+            if this.sent >= cut.after {
+                // The server closes the connection, not the client: not abandoned.
+                if let Some(g) = this.guard.take() {
+                    g.finish();
+                }
+                let closing = this
+                    .closing
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_GRACE)));
+                if closing.as_mut().poll(cx).is_ready() {
+                    cut.close.notify_one();
+                }
+                return Poll::Pending;
+            }
+            n = n.min(usize::try_from(cut.after - this.sent).unwrap_or(usize::MAX));
+        }
         if this.rate > 0 {
             let start = *this.start.get_or_insert_with(Instant::now);
             let due = this.due(start, n);
@@ -170,7 +206,12 @@ mod tests {
     #[tokio::test]
     async fn each_chunk_waits_for_its_own_deadline() {
         let rate = 200_000;
-        let mut body = EmuBody::new(Bytes::from(vec![7u8; 5 * MAX_CHUNK + 100]), rate, None);
+        let mut body = EmuBody::new(
+            Bytes::from(vec![7u8; 5 * MAX_CHUNK + 100]),
+            rate,
+            None,
+            None,
+        );
         assert_eq!(body.size_hint().exact(), Some(5 * MAX_CHUNK as u64 + 100));
         let start = std::time::Instant::now();
         let mut end = 0u64;
@@ -186,7 +227,7 @@ mod tests {
         assert_eq!(end, 5 * MAX_CHUNK as u64 + 100);
         assert!(body.is_end_stream());
         // Unpaced: at once, in 64 KiB frames.
-        let mut body = EmuBody::new(Bytes::from(vec![1u8; 100_000]), 0, None);
+        let mut body = EmuBody::new(Bytes::from(vec![1u8; 100_000]), 0, None, None);
         let start = std::time::Instant::now();
         let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
         assert_eq!(first.len(), UNPACED_CHUNK);
@@ -194,5 +235,33 @@ mod tests {
         assert_eq!(second.len(), 100_000 - UNPACED_CHUNK);
         assert!(body.frame().await.is_none());
         assert!(start.elapsed().as_millis() < 50);
+    }
+
+    #[tokio::test]
+    async fn a_cut_body_stops_at_its_byte_then_closes_the_connection() {
+        for rate in [0, 1_000_000] {
+            let close = Arc::new(Notify::new());
+            let cut = Cut {
+                after: 70_000,
+                close: close.clone(),
+            };
+            let mut body = EmuBody::new(Bytes::from(vec![3u8; 200_000]), rate, None, Some(cut));
+            assert_eq!(body.size_hint().exact(), Some(200_000), "the whole length");
+            let mut got = 0;
+            let start = std::time::Instant::now();
+            loop {
+                tokio::select! {
+                    frame = body.frame() => {
+                        let data = frame.unwrap().unwrap().into_data().unwrap();
+                        got += data.len();
+                        assert!(got <= 70_000, "past the cut: {got}");
+                    }
+                    () = close.notified() => break,
+                }
+            }
+            assert_eq!(got, 70_000, "rate {rate}");
+            assert!(start.elapsed() >= CUT_GRACE, "closed before the grace time");
+            assert!(!body.is_end_stream());
+        }
     }
 }

@@ -9,7 +9,7 @@ pub mod testing;
 use crate::error::ApiError;
 use crate::faults::{self, Decision};
 use crate::state::{AppState, LogEntry};
-use body::{EmuBody, RequestGuard};
+use body::{Cut, EmuBody, RequestGuard};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -170,22 +170,42 @@ fn tracked(path: &str) -> bool {
         || path.starts_with("/services/oauth2/")
 }
 
-/// The response with `body` (paced to `rate` bytes/s, 0 = at once) carrying the request's
-/// guard until its last byte is handed to the connection.
+/// `GET /services/data/vXX.X/jobs/query/{id}/results`: a Bulk results page.
+fn bulk_results(req: &Req) -> bool {
+    req.method == "GET"
+        && req
+            .path
+            .strip_prefix("/services/data/")
+            .is_some_and(|rest| {
+                matches!(
+                    rest.trim_end_matches('/').split('/').collect::<Vec<_>>()[..],
+                    [_, "jobs", "query", _, "results"]
+                )
+            })
+}
+
+/// The response with `body` (paced to `rate` bytes/s, 0 = at once; cut off by `cut`) carrying
+/// the request's guard until its last byte is handed to the connection.
 fn respond(
     b: hyper::http::response::Builder,
     body: Vec<u8>,
     rate: u64,
     guard: Option<RequestGuard>,
+    cut: Option<Cut>,
 ) -> Response<EmuBody> {
     let (head, body) = match b.body(()) {
         Ok(r) => (r, Bytes::from(body)),
         Err(_) => (Response::new(()), Bytes::new()),
     };
-    head.map(|()| EmuBody::new(body, rate, guard))
+    head.map(|()| EmuBody::new(body, rate, guard, cut))
 }
 
 fn log_request(state: &AppState, req: &Req, resp: &Resp) {
+    log_request_cut(state, req, resp, None);
+}
+
+/// Logs a request; `cut`: its answer's body is cut off after that many bytes.
+fn log_request_cut(state: &AppState, req: &Req, resp: &Resp, cut: Option<u64>) {
     if !req.path.starts_with("/__emulator/requests") && !req.method.is_empty() {
         lock(&state.log).push(LogEntry {
             method: req.method.clone(),
@@ -193,6 +213,8 @@ fn log_request(state: &AppState, req: &Req, resp: &Resp) {
             soql: resp.soql.clone(),
             status: resp.status,
             records: resp.records,
+            locator: req.param("locator").map(str::to_string),
+            body_cut_after: cut,
         });
     }
 }
@@ -289,7 +311,7 @@ async fn handle(
             .status(resp.status)
             .header("Content-Type", resp.content_type)
             .header("Connection", "close");
-        return respond(b, resp.body, 0, guard);
+        return respond(b, resp.body, 0, guard, None);
     }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -366,7 +388,13 @@ async fn handle(
         abort.notify_one();
         return std::future::pending().await;
     }
-    log_request(&state, &req, &resp);
+    // A Bulk results page may break off partway (drop_results_body_after_bytes).
+    let cut = if faultable(&req.path) && resp.status == 200 && bulk_results(&req) {
+        lock(&state.faults).results_body_cut(resp.body.len())
+    } else {
+        None
+    };
+    log_request_cut(&state, &req, &resp, cut);
     let mut b = Response::builder().status(resp.status);
     if !resp.content_type.is_empty() {
         b = b.header("Content-Type", resp.content_type);
@@ -381,7 +409,11 @@ async fn handle(
     } else {
         0
     };
-    respond(b, resp.body, rate, guard)
+    let cut = cut.map(|after| Cut {
+        after,
+        close: abort,
+    });
+    respond(b, resp.body, rate, guard, cut)
 }
 
 /// Serves connections on `listener` until the task is dropped.
