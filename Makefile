@@ -1,5 +1,5 @@
-# The two commands of the README. Each sets up what it needs (scripts/setup.sh) and stops what
-# it starts.
+# The two commands of the README. Each sets up what it needs (scripts/setup.sh: the servers of
+# PG_VERSIONS, default "15 18"; `make demo` only 15) and stops what it starts.
 .PHONY: demo test setup lint package
 
 demo:
@@ -11,7 +11,8 @@ test:
 setup:
 	bash scripts/setup.sh
 
-# Debian packages of the extension (PG_VERSIONS, default 15) in target/debian/.
+# Debian packages of the extension, one per version in PG_VERSIONS (default "15 18"), in
+# target/debian/.
 package:
 	bash scripts/package.sh
 

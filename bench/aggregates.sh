@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-"$ROOT/scripts/setup.sh" >/dev/null
+PG_VERSIONS="$PG_MAJOR" "$ROOT/scripts/setup.sh" >/dev/null
 [ "$build" = 1 ] && build_and_install
 TMP="$(mktemp -d /tmp/salesforce_fdw_bench.XXXXXX)"
 chmod 755 "$TMP"

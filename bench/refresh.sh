@@ -86,7 +86,7 @@ uses() { [[ " ${methods[*]} " == *" $1 "* ]]; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- what the run needs -------------------------------------------------------------------
-"$ROOT/scripts/setup.sh" >/dev/null
+PG_VERSIONS="$PG_MAJOR" "$ROOT/scripts/setup.sh" >/dev/null
 if [ "$build" = 1 ]; then
   log "building sf-emulator, building and installing the extension"
   build_and_install

@@ -11,7 +11,7 @@ source scripts/lib.sh
 scales=("$@")
 [ $# -gt 0 ] || scales=(100 1000)
 
-"$ROOT/scripts/setup.sh" >/dev/null
+PG_VERSIONS="$PG_MAJOR" "$ROOT/scripts/setup.sh" >/dev/null
 build_and_install
 
 TMP="$(mktemp -d /tmp/salesforce_fdw_bench.XXXXXX)"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The demo: builds and installs the extension, starts the emulator (the demo org) and a
-# throwaway PostgreSQL 15 cluster, connects them, runs a few analyst queries and prints their
-# results, then stops everything it started.
+# throwaway PostgreSQL 15 cluster (or one of PG_BIN's server), connects them, runs a few analyst
+# queries and prints their results, then stops everything it started.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The demo runs on one server: 15 (or PG_BIN's), so setup builds no other.
+PG_VERSIONS="${PG_VERSIONS:-15}"
 source scripts/lib.sh
 
-"$ROOT/scripts/setup.sh"
+PG_VERSIONS="$PG_MAJOR" "$ROOT/scripts/setup.sh"
 echo "== building and installing salesforce_fdw and sf-emulator"
 build_and_install
 
@@ -19,6 +21,6 @@ trap cleanup EXIT
 start_emulator "$TMP/emulator.log"
 echo "== sf-emulator (the demo org) at $SF_EMULATOR_URL"
 start_cluster "$TMP/pg"
-echo "== PostgreSQL 15 on port $PGPORT"
+echo "== PostgreSQL $PG_MAJOR on port $PGPORT"
 echo
 "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -v emulator_url="$SF_EMULATOR_URL" -f demo/demo.sql

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make package`: a Debian package of the extension for each PostgreSQL version in PG_VERSIONS
-# (default 15, the version Debian 12 ships), built by `cargo pgrx package` and wrapped with
+# (default "15 18", scripts/lib.sh), built by `cargo pgrx package` against that server (Debian's
+# 15, or the one setup built from source: the same major version has the same ABI) and wrapped with
 # dpkg-deb into target/debian/postgresql-<NN>-salesforce-fdw_<version>-1_<arch>.deb. The
 # package depends on postgresql-<NN> and on the shared libraries the module links (libc6 at
 # the newest symbol version it uses, libgcc-s1), and installs into a stock Debian server:
@@ -16,8 +17,9 @@ source scripts/lib.sh
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)"
 arch="$(dpkg --print-architecture)"
 mkdir -p target/debian
-for pg in ${PG_VERSIONS:-15}; do
-  pg_config="/usr/lib/postgresql/$pg/bin/pg_config"
+for pg in $PG_VERSIONS; do
+  use_pg "$pg"
+  pg_config="$PG_BIN/pg_config"
   [ -x "$pg_config" ] || { echo "package: no PostgreSQL $pg ($pg_config is missing)" >&2; exit 1; }
   echo "== cargo pgrx package for PostgreSQL $pg"
   log="$(mktemp)"
@@ -25,12 +27,14 @@ for pg in ${PG_VERSIONS:-15}; do
     cat "$log" >&2; rm -f "$log"; exit 1
   fi
   rm -f "$log"
-  built="target/release/salesforce_fdw-pg$pg"
+  built="$TARGET_DIR/release/salesforce_fdw-pg$pg"
   name="postgresql-$pg-salesforce-fdw"
   stage="target/debian/${name}_${version}-1_$arch"
   rm -rf "$stage"
-  mkdir -p "$stage/DEBIAN"
-  cp -a "$built/." "$stage/"
+  mkdir -p "$stage/DEBIAN" "$stage/usr/lib/postgresql/$pg/lib" "$stage/usr/share/postgresql/$pg/extension"
+  # Laid out as a Debian server has it, whatever the layout of the server built against.
+  cp -a "$built$("$pg_config" --pkglibdir)/." "$stage/usr/lib/postgresql/$pg/lib/"
+  cp -a "$built$("$pg_config" --sharedir)/extension/." "$stage/usr/share/postgresql/$pg/extension/"
   module="$stage/usr/lib/postgresql/$pg/lib/salesforce_fdw.so"
   [ -f "$module" ] || { echo "package: $built has no usr/lib/postgresql/$pg/lib/salesforce_fdw.so" >&2; exit 1; }
   # Dependencies: the server, and the package of each shared library the module needs.
