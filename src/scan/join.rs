@@ -25,11 +25,10 @@ use pgrx::pg_sys::{self, NodeTag};
 use pgrx::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::options::{BulkMode, ServerOptions};
 use crate::pg::catalog::{self, TableColumn};
 use crate::pushdown::Cond;
 use crate::scan::plan::{select_list, ScanPlan};
-use crate::scan::{bulk, deparse, list_len, list_nth, metadata, ROW_COST, STARTUP_COST};
+use crate::scan::{deparse, list_len, list_nth, metadata, ROW_COST, STARTUP_COST};
 
 /// Salesforce reads parent fields up to five relationships up.
 const MAX_RELATIONSHIP_DEPTH: usize = 5;
@@ -418,11 +417,11 @@ unsafe fn add_path(root: *mut pg_sys::PlannerInfo, joinrel: *mut pg_sys::RelOptI
             );
         }
         let tlist = pg_sys::add_to_flat_tlist(ptr::null_mut(), vars);
-        let Some(plan) = planned(joinrel, &side, tlist) else {
-            return;
-        };
         // (as postgres_fdw does, the join's estimate becomes ours)
         let rows = side.rows.max(1.0).round();
+        let Some(plan) = planned(joinrel, &side, tlist, rows) else {
+            return;
+        };
         (*joinrel).rows = rows;
         let total = STARTUP_COST + rows * ROW_COST;
 
@@ -456,6 +455,7 @@ unsafe fn planned(
     joinrel: *mut pg_sys::RelOptInfo,
     side: &Side,
     tlist: *mut pg_sys::List,
+    rows: f64,
 ) -> Option<ScanPlan> {
     // SAFETY: valid planner nodes (caller).
     unsafe {
@@ -490,24 +490,10 @@ unsafe fn planned(
         plan.aggregate_note = None;
         plan.bulk = false;
         plan.bulk_note = None;
-        let bulk_wanted = match plan.bulk_mode {
-            BulkMode::On => true,
-            BulkMode::Off => false,
-            BulkMode::Auto => {
-                let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
-                ServerOptions::from_map(&server.options)
-                    .map(|o| (*joinrel).rows > o.bulk_threshold as f64)
-                    .unwrap_or(false)
-            }
-        };
-        if bulk_wanted {
-            let child_oid = pg_sys::Oid::from(side.members[0].table_oid);
-            let meta = metadata::table_meta(child_oid, catalog::acting_user(joinrel));
-            match bulk::obstacle(&plan, &meta) {
-                None => plan.bulk = true,
-                Some(reason) => plan.bulk_note = Some(reason),
-            }
-        }
+        let child_oid = pg_sys::Oid::from(side.members[0].table_oid);
+        super::choose_bulk(&mut plan, rows, || {
+            metadata::table_meta(child_oid, catalog::acting_user(joinrel))
+        });
         Some(plan)
     }
 }

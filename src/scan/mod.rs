@@ -306,28 +306,14 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             plan.all_rows = true;
         }
         plan.local_clauses = list_len(local_clauses);
-        let bulk_wanted = match plan.bulk_mode {
-            BulkMode::On => true,
-            BulkMode::Off => false,
-            BulkMode::Auto => {
-                let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
-                ServerOptions::from_map(&server.options)
-                    .map(|o| (*baserel).rows > o.bulk_threshold as f64)
-                    .unwrap_or(false)
-            }
-        };
         if local_clauses.is_null() && !plan.wide {
             let sorted_by_us = !(*best_path).path.pathkeys.is_null()
                 && pg_sys::pathkeys_contained_in((*root).sort_pathkeys, (*best_path).path.pathkeys);
             plan.limit = limit::pushable_limit(root, sorted_by_us);
         }
-        if bulk_wanted {
-            let meta = metadata::table_meta(foreigntableid, user);
-            match bulk::obstacle(&plan, &meta) {
-                None => plan.bulk = true,
-                Some(reason) => plan.bulk_note = Some(reason),
-            }
-        }
+        choose_bulk(&mut plan, (*baserel).rows, || {
+            metadata::table_meta(foreigntableid, user)
+        });
         // A correlated lookup by key on an object small enough to read whole once.
         let object_rows = plan.object_rows;
         let work_mem_bytes = session::work_mem_bytes() as f64;
@@ -358,6 +344,32 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             recheck_clauses,
             outer_plan,
         )
+    }
+}
+
+/// Whether the scan reads through a Bulk API 2.0 job: as its table's `bulk` option says, with
+/// 'auto' when more rows are expected than the server's bulk_threshold; when Bulk is wanted but
+/// cannot serve the scan, the reason is kept for EXPLAIN.
+fn choose_bulk(
+    plan: &mut ScanPlan,
+    rows: f64,
+    meta: impl FnOnce() -> std::sync::Arc<metadata::ObjectMeta>,
+) {
+    let wanted = match plan.bulk_mode {
+        BulkMode::On => true,
+        BulkMode::Off => false,
+        BulkMode::Auto => {
+            let server = catalog::server(pg_sys::Oid::from(plan.server_oid));
+            ServerOptions::from_map(&server.options)
+                .map(|o| rows > o.bulk_threshold as f64)
+                .unwrap_or(false)
+        }
+    };
+    if wanted {
+        match bulk::obstacle(plan, &meta()) {
+            None => plan.bulk = true,
+            Some(reason) => plan.bulk_note = Some(reason),
+        }
     }
 }
 

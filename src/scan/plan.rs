@@ -448,14 +448,14 @@ mod tests {
         let mut two = plan.clone();
         two.pushed
             .push(eq("stagename", FieldClass::Text, Operand::Param(1)));
-        assert!(two.find_lookup(4).is_none());
+        assert!(two.find_lookup(4, false).is_none());
         let mut number = plan.clone();
         number.pushed[1] = eq("Id", FieldClass::Number, Operand::Param(0));
-        assert!(number.find_lookup(4).is_none());
+        assert!(number.find_lookup(4, false).is_none());
         // a field the scan does not read cannot be indexed
         let mut unread = plan.clone();
         unread.pushed[1] = eq("OwnerId", FieldClass::Id, Operand::Param(0));
-        assert!(unread.find_lookup(4).is_none());
+        assert!(unread.find_lookup(4, false).is_none());
     }
 
     #[test]

@@ -109,20 +109,12 @@ CREATE TEMP TABLE join_results (
 CREATE FUNCTION join_check(query text, grp text) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  plan text; r bigint; l bigint; missing bigint; extra bigint;
-  local_query text := regexp_replace(query, '\mjoined\.', 'local_', 'g');
+  plan text; c record;
 BEGIN
   EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
-  EXECUTE format($q$
-    WITH r AS MATERIALIZED (SELECT x::text AS t FROM (%1$s) x),
-         l AS MATERIALIZED (SELECT x::text AS t FROM (%2$s) x)
-    SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM l),
-           (SELECT count(*) FROM (SELECT t FROM l EXCEPT ALL SELECT t FROM r) a),
-           (SELECT count(*) FROM (SELECT t FROM r EXCEPT ALL SELECT t FROM l) b)$q$,
-    query, local_query)
-  INTO r, l, missing, extra;
+  SELECT * INTO c FROM compare_results(query, regexp_replace(query, '\mjoined\.', 'local_', 'g'));
   INSERT INTO join_results (grp, query, pushed, remote_rows, local_rows, missing, extra)
-  VALUES (grp, query, plan !~ '"Node Type": "(Hash Join|Merge Join|Nested Loop)"', r, l, missing, extra);
+  VALUES (grp, query, plan !~ '"Node Type": "(Hash Join|Merge Join|Nested Loop)"', c.remote_rows, c.local_rows, c.missing, c.extra);
 EXCEPTION WHEN OTHERS THEN
   INSERT INTO join_results (grp, query, error) VALUES (grp, query, SQLERRM);
 END $fn$;

@@ -45,6 +45,22 @@ BEGIN
   END LOOP;
 END $$;
 
+-- For the differential tests: runs a query and its local form (over copies of the rows) and
+-- compares their results as text rows, as multisets.
+CREATE OR REPLACE FUNCTION compare_results(query text, local_query text,
+  OUT remote_rows bigint, OUT local_rows bigint, OUT missing bigint, OUT extra bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format($q$
+    WITH r AS MATERIALIZED (SELECT x::text AS t FROM (%1$s) x),
+         l AS MATERIALIZED (SELECT x::text AS t FROM (%2$s) x)
+    SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM l),
+           (SELECT count(*) FROM (SELECT t FROM l EXCEPT ALL SELECT t FROM r) a),
+           (SELECT count(*) FROM (SELECT t FROM r EXCEPT ALL SELECT t FROM l) b)$q$,
+    query, local_query)
+  INTO remote_rows, local_rows, missing, extra;
+END $$;
+
 CREATE SERVER IF NOT EXISTS emulator FOREIGN DATA WRAPPER salesforce_fdw
   OPTIONS (login_url :'emulator_url', client_id 'sf-emulator-client', batch_size '500');
 CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER emulator
