@@ -300,6 +300,46 @@ pub enum Output {
     },
 }
 
+/// A HAVING comparison Salesforce evaluates exactly as Postgres does, as SOQL (`COUNT(Id) >
+/// 10`): an aggregate whose answer is exact and whole (counts; sums, minimums and maximums of
+/// integer columns; minimums and maximums of date columns) against a constant of the same
+/// kind. `aggregate` is the item's SOQL without its alias, `operator` Postgres's name,
+/// `value` the constant (a number or a date). Anything else: None (Postgres alone checks it).
+pub fn having_condition(
+    func: AggFunc,
+    column: Option<ValueType>,
+    aggregate: &str,
+    operator: &str,
+    value: &crate::pushdown::Value,
+) -> Option<String> {
+    use crate::pushdown::{FieldClass, Value};
+    let class = match (func, column, value) {
+        (AggFunc::CountStar | AggFunc::Count | AggFunc::CountDistinct, _, Value::Number(_)) => {
+            FieldClass::Number
+        }
+        (AggFunc::Sum | AggFunc::Min | AggFunc::Max, Some(c), Value::Number(_))
+            if c.is_integer() =>
+        {
+            FieldClass::Number
+        }
+        (AggFunc::Min | AggFunc::Max, Some(ValueType::Date), Value::Date(_)) => FieldClass::Date,
+        _ => return None,
+    };
+    if let Value::Number(n) = value {
+        // Whole numbers only: the aggregates above are whole.
+        if n.contains(['.', 'e', 'E']) {
+            return None;
+        }
+    }
+    let operator = match operator {
+        "=" | "<" | "<=" | ">" | ">=" => operator,
+        "<>" => "!=",
+        _ => return None,
+    };
+    let literal = crate::pushdown::literal(class, value)?;
+    Some(format!("{aggregate} {operator} {literal}"))
+}
+
 /// The SELECT list of an aggregate query being built: items with aliases, and the record key
 /// each answers under.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,6 +391,13 @@ impl AggregateSelect {
         }
     }
 
+    /// The SOQL expression of select item `at` without its alias (`COUNT(Id)` of `COUNT(Id) a1`).
+    pub fn expression(&self, at: usize) -> &str {
+        let item = &self.items[at];
+        item.rsplit_once(' ')
+            .map_or(item.as_str(), |(expression, _)| expression)
+    }
+
     /// An aggregate expression under an alias; the same expression twice is selected once.
     fn aliased(&mut self, expression: String) -> Output {
         let prefix = format!("{expression} ");
@@ -394,6 +441,48 @@ mod tests {
     const MULTI: ObjectFacts = ObjectFacts {
         multi_currency: true,
     };
+
+    #[test]
+    fn having_ships_exact_comparisons_of_whole_aggregates_only() {
+        use crate::pushdown::Value;
+        let n = |v: &str| Value::Number(v.into());
+        let int = Some(ValueType::Integer);
+        assert_eq!(
+            having_condition(AggFunc::CountStar, None, "COUNT(Id)", ">", &n("10")).as_deref(),
+            Some("COUNT(Id) > 10")
+        );
+        assert_eq!(
+            having_condition(AggFunc::Sum, int, "SUM(F)", "<>", &n("-3")).as_deref(),
+            Some("SUM(F) != -3")
+        );
+        assert_eq!(
+            having_condition(
+                AggFunc::Max,
+                Some(ValueType::Date),
+                "MAX(D)",
+                "<=",
+                &Value::Date(0)
+            )
+            .as_deref(),
+            Some("MAX(D) <= 2000-01-01")
+        );
+        let numeric = Some(ValueType::Numeric { rounded: false });
+        for refused in [
+            having_condition(AggFunc::Sum, numeric, "SUM(F)", ">", &n("1")),
+            having_condition(AggFunc::Avg, int, "AVG(F)", ">", &n("1")),
+            having_condition(AggFunc::CountStar, None, "COUNT(Id)", ">", &n("1.5")),
+            having_condition(AggFunc::CountStar, None, "COUNT(Id)", "~~", &n("1")),
+            having_condition(AggFunc::Min, Some(ValueType::Text), "MIN(T)", "=", &n("1")),
+            having_condition(AggFunc::CountStar, None, "COUNT(Id)", ">", &Value::Null),
+        ] {
+            assert_eq!(refused, None);
+        }
+        let mut select = AggregateSelect::default();
+        let Output::Value(at) = select.aggregate(AggFunc::CountStar, None, false) else {
+            panic!("a count is a plain value")
+        };
+        assert_eq!(select.expression(at), "COUNT(Id)");
+    }
 
     #[test]
     fn group_keys_that_group_exactly() {

@@ -313,7 +313,7 @@ fn combine(parts: impl Iterator<Item = Soql>, and: bool) -> Soql {
 
 /// A literal of the field's class, or None when it cannot be rendered (the caller then
 /// falls back to a superset).
-fn literal(class: FieldClass, value: &Value) -> Option<String> {
+pub fn literal(class: FieldClass, value: &Value) -> Option<String> {
     match (class, value) {
         (_, Value::Placeholder(n)) => Some(format!("${}", n + 1)),
         (FieldClass::Number, Value::Number(n)) if is_plain_number(n) => Some(plain_digits(n)),

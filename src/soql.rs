@@ -17,6 +17,9 @@ pub struct SoqlQuery {
     /// GROUP BY fields (an aggregate query).
     #[serde(default)]
     pub group_by: Vec<String>,
+    /// HAVING conditions, ANDed (with GROUP BY only).
+    #[serde(default)]
+    pub having: Vec<String>,
 }
 
 impl SoqlQuery {
@@ -28,6 +31,7 @@ impl SoqlQuery {
             order_by: Vec::new(),
             limit: None,
             group_by: Vec::new(),
+            having: Vec::new(),
         }
     }
 
@@ -57,6 +61,10 @@ impl SoqlQuery {
         if !self.group_by.is_empty() {
             soql.push_str(" GROUP BY ");
             soql.push_str(&self.group_by.join(", "));
+            if !self.having.is_empty() {
+                soql.push_str(" HAVING ");
+                soql.push_str(&self.having.join(" AND "));
+            }
         }
         if !self.order_by.is_empty() {
             soql.push_str(" ORDER BY ");

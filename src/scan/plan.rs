@@ -97,6 +97,8 @@ pub struct Lookup {
 pub struct AggregateQuery {
     pub select: crate::aggregate::AggregateSelect,
     pub group_by: Vec<String>,
+    /// HAVING conditions Salesforce evaluates exactly (Postgres checks all of HAVING too).
+    pub having: Vec<String>,
     pub outputs: Vec<AggregateOutput>,
     pub fallback_sql: String,
 }
@@ -171,6 +173,7 @@ impl ScanPlan {
             Some(aggregate) => {
                 query.fields = aggregate.select.items.clone();
                 query.group_by = aggregate.group_by.clone();
+                query.having = aggregate.having.clone();
             }
             None => {
                 for field in &self.fields {

@@ -304,6 +304,8 @@ unsafe fn grouped(
         let mut outputs = Vec::new();
         let mut group_by = Vec::new();
         let mut fallback_items = Vec::new();
+        // Per tlist entry, what a HAVING comparison of it may be shipped as.
+        let mut comparable: Vec<Option<(AggFunc, Option<ValueType>, usize)>> = Vec::new();
         for i in 0..super::list_len(tlist) {
             let entry = super::list_nth(tlist, i) as *mut pg_sys::TargetEntry;
             let expr = (*entry).expr as *mut pg_sys::Node;
@@ -322,6 +324,7 @@ unsafe fn grouped(
                     typmod: table_column.typmod,
                 });
                 fallback_items.push(quote(&column.name));
+                comparable.push(None);
                 continue;
             }
             let aggref = expr as *mut pg_sys::Aggref;
@@ -349,6 +352,12 @@ unsafe fn grouped(
                 ),
                 _ => (result_kind, -1),
             };
+            comparable.push(match value {
+                Output::Value(at) | Output::IntegerAsNumeric(at) => {
+                    Some((func, column.as_ref().map(|(c, _)| c.value_type), at))
+                }
+                _ => None,
+            });
             let name = func.sql(column.as_ref().map(|(c, _)| c.name.as_str()));
             // pg_catalog's, whatever the search_path when the fallback runs.
             let quoted = column.as_ref().map(|(c, _)| quote(&c.name));
@@ -372,6 +381,18 @@ unsafe fn grouped(
                 .map(|c| quote(&c.name))
                 .collect::<Vec<_>>(),
         );
+        // HAVING comparisons Salesforce evaluates exactly also go to it (fewer groups come
+        // back); Postgres still checks all of HAVING on the groups.
+        let having_list = implicit_and_list(having);
+        let mut having_soql = Vec::new();
+        if !group_by.is_empty() {
+            for i in 0..super::list_len(having_list) {
+                let clause = super::list_nth(having_list, i) as *mut pg_sys::Node;
+                if let Some(condition) = having_condition(clause, tlist, &comparable, &select) {
+                    having_soql.push(condition);
+                }
+            }
+        }
         plan.limit = None;
         plan.order_by = Vec::new();
         plan.bulk = false;
@@ -380,6 +401,7 @@ unsafe fn grouped(
         plan.aggregate = Some(AggregateQuery {
             select,
             group_by,
+            having: having_soql,
             outputs,
             fallback_sql,
         });
@@ -397,9 +419,63 @@ unsafe fn grouped(
         Ok(Grouped {
             plan,
             tlist,
-            having: implicit_and_list(having),
+            having: having_list,
             rows,
         })
+    }
+}
+
+/// A HAVING clause `aggregate <op> constant` (either way round) as SOQL, when the aggregate is
+/// one of the scan's and `aggregate::having_condition` finds the comparison exact.
+unsafe fn having_condition(
+    clause: *mut pg_sys::Node,
+    tlist: *mut pg_sys::List,
+    comparable: &[Option<(AggFunc, Option<ValueType>, usize)>],
+    select: &AggregateSelect,
+) -> Option<String> {
+    // SAFETY: a clause of the query being planned (caller).
+    unsafe {
+        if (*clause).type_ != NodeTag::T_OpExpr {
+            return None;
+        }
+        let op = clause as *mut pg_sys::OpExpr;
+        if (*op).opno.to_u32() >= pg_sys::FirstNormalObjectId || super::list_len((*op).args) != 2 {
+            return None;
+        }
+        let (left, right) = (
+            super::list_nth((*op).args, 0) as *mut pg_sys::Node,
+            super::list_nth((*op).args, 1) as *mut pg_sys::Node,
+        );
+        let (aggregate, constant, flipped) = if (*right).type_ == NodeTag::T_Const {
+            (left, right as *mut pg_sys::Const, false)
+        } else if (*left).type_ == NodeTag::T_Const {
+            (right, left as *mut pg_sys::Const, true)
+        } else {
+            return None;
+        };
+        let entry = (0..super::list_len(tlist)).position(|i| {
+            let entry = super::list_nth(tlist, i) as *mut pg_sys::TargetEntry;
+            pg_sys::equal((*entry).expr as *const c_void, aggregate as *const c_void)
+        })?;
+        let (func, column, at) = comparable.get(entry).copied().flatten()?;
+        let name = pg_sys::get_opname((*op).opno);
+        if name.is_null() {
+            return None;
+        }
+        let name = CStr::from_ptr(name).to_string_lossy();
+        let operator = match (flipped, name.as_ref()) {
+            (true, "<") => ">",
+            (true, "<=") => ">=",
+            (true, ">") => "<",
+            (true, ">=") => "<=",
+            (_, other) => other,
+        };
+        let value = deparse::datum_to_value(
+            (*constant).constvalue,
+            (*constant).constisnull,
+            (*constant).consttype,
+        );
+        crate::aggregate::having_condition(func, column, select.expression(at), operator, &value)
     }
 }
 

@@ -53,6 +53,15 @@ SELECT count(*) AS groups, sum(n) AS rows FROM (
   SELECT id, count(*) AS n FROM sf.opportunity GROUP BY id) g;
 \! python3 tests/emulator_log.py soql
 SELECT explain('SELECT id, count(*) FROM sf.invoice GROUP BY id', 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF');
+-- With HAVING sent too, Salesforce answers fewer groups than its limit: no fallback.
+SELECT explain('SELECT id, count(*) FROM sf.invoice GROUP BY id HAVING count(*) > 1', 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF');
+SELECT explain('SELECT account_id, count(*) FROM sf.invoice GROUP BY 1 HAVING count(*) >= 3 AND max(due_date__c) > ''2025-01-01''', 'VERBOSE, COSTS OFF', 'SOQL');
+SELECT count(*) AS groups, sum(n) AS invoices FROM (SELECT account_id, count(*) AS n FROM sf.invoice
+  GROUP BY 1 HAVING count(*) >= 3 AND max(due_date__c) > '2025-01-01') g;
+SET salesforce_fdw.aggregate_pushdown = off;
+SELECT count(*) AS groups, sum(n) AS invoices FROM (SELECT account_id, count(*) AS n FROM sf.invoice
+  GROUP BY 1 HAVING count(*) >= 3 AND max(due_date__c) > '2025-01-01') g;
+RESET salesforce_fdw.aggregate_pushdown;
 -- A query Salesforce gives up on (QUERY_TIMEOUT) is computed here too, with a NOTICE.
 \! curl -s -o /dev/null -X PUT "$SF_EMULATOR_URL/__emulator/faults" -d '{"aggregate_timeout_rows": 100}'
 SET client_min_messages = notice;
