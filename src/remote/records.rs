@@ -123,6 +123,9 @@ pub enum Page {
     /// Records put together from the pages of several queries that each read some of the
     /// fields (a field list too long for one request), matched by Id.
     Joined(JoinedRecords),
+    /// The answer of `SELECT COUNT() FROM ...`: no records, the count in `totalSize`
+    /// (SALESFORCE.md 12.15); one record of one value, the count's text.
+    Count(String),
 }
 
 /// See `Page::Joined`.
@@ -166,6 +169,7 @@ impl Page {
             Page::Rest(records) => records.len(),
             Page::Csv { records, .. } => records.len(),
             Page::Joined(joined) => joined.rows.len(),
+            Page::Count(_) => 1,
         }
     }
 
@@ -187,6 +191,7 @@ impl Page {
                 joined.parts.iter().map(|p| p.approx_bytes()).sum::<usize>()
                     + joined.rows.len() * 64
             }
+            Page::Count(count) => count.len(),
         }
     }
 
@@ -206,6 +211,7 @@ impl Page {
                 let (part, at) = joined.rows[record][query];
                 joined.parts[part as usize].field(at as usize, position)
             }
+            Page::Count(count) => Field::Text(count),
         }
     }
 }
@@ -224,6 +230,8 @@ pub struct RowShape {
     by_key: HashMap<String, usize>,
     /// Index in `keys` by lowercased key: SOQL names are case-insensitive.
     by_lower_key: HashMap<String, usize>,
+    /// The shape of a `SELECT COUNT()` answer: its one value is `totalSize`.
+    counts_rows: bool,
 }
 
 /// The first page of a REST query, or the page behind a `nextRecordsUrl`.
@@ -233,6 +241,18 @@ pub struct RestPage {
     pub done: bool,
     pub next_records_url: Option<String>,
     pub records: RestRecords,
+}
+
+impl RestPage {
+    /// Its records as a page of `shape`, the shape it was parsed with (a `COUNT()` answer's
+    /// record is its `totalSize`).
+    pub fn into_page(self, shape: &RowShape) -> Page {
+        if shape.counts_rows {
+            Page::Count(self.total_size.to_string())
+        } else {
+            Page::Rest(self.records)
+        }
+    }
 }
 
 impl RowShape {
@@ -263,6 +283,15 @@ impl RowShape {
             keys,
             by_key,
             by_lower_key,
+            counts_rows: false,
+        }
+    }
+
+    /// The shape of the answer of `SELECT COUNT() FROM ...`: one value, the count.
+    pub fn row_count() -> RowShape {
+        RowShape {
+            counts_rows: true,
+            ..RowShape::new(["COUNT()"])
         }
     }
 
@@ -743,7 +772,22 @@ mod tests {
             Page::Rest(records) => records.width,
             Page::Csv { positions, .. } => positions.len(),
             Page::Joined(joined) => joined.columns.len(),
+            Page::Count(_) => 1,
         }
+    }
+
+    #[test]
+    fn a_count_answer_is_one_record_of_its_total_size() {
+        // SELECT COUNT() answers no records, the count in totalSize (SALESFORCE.md 12.15).
+        let shape = RowShape::row_count();
+        let body = br#"{"totalSize": 4321, "done": true, "records": []}"#;
+        let page = shape.rest_page(body).unwrap().into_page(&shape);
+        assert_eq!(page.len(), 1);
+        assert_eq!(page.field(0, 0), Field::Text("4321"));
+        // Any other shape keeps the records as they came.
+        let other = RowShape::new(["a0"]);
+        let page = other.rest_page(body).unwrap().into_page(&other);
+        assert!(page.is_empty());
     }
 
     fn fields(page: &Page, record: usize) -> Vec<Field<'_>> {

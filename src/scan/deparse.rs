@@ -99,6 +99,19 @@ fn operand_type_fits(class: FieldClass, column_type: Oid, other_type: Oid) -> bo
     }
 }
 
+/// A relation's WHERE conditions as its scan takes them: every one that translates goes to
+/// Salesforce (`pushed`); those Salesforce evaluates exactly are its alone (`exact`: what an
+/// EvalPlanQual recheck needs), the others (only narrowed by Salesforce, or not translated)
+/// Postgres checks on the rows (`local`).
+#[derive(Default)]
+pub struct Conditions {
+    pub pushed: Vec<Cond>,
+    pub exact: Vec<*mut pg_sys::Expr>,
+    pub local: Vec<*mut pg_sys::Expr>,
+    /// Some local condition translated, and Salesforce only narrows it.
+    pub narrowed: bool,
+}
+
 pub struct Deparser<'a> {
     pub relid: u32,
     pub columns: &'a [ColumnRef],
@@ -113,6 +126,43 @@ impl<'a> Deparser<'a> {
             columns,
             params: Vec::new(),
         }
+    }
+
+    /// Sorts a List of RestrictInfo (pseudo-constant ones are the planner's: left out).
+    ///
+    /// # Safety
+    /// `restrictions` must be a List of RestrictInfo of the query being planned.
+    pub unsafe fn sort_conditions(&mut self, restrictions: *mut pg_sys::List) -> Conditions {
+        let mut sorted = Conditions::default();
+        // SAFETY: a List of RestrictInfo (caller); a null List is empty.
+        unsafe {
+            let length = if restrictions.is_null() {
+                0
+            } else {
+                (*restrictions).length as usize
+            };
+            for i in 0..length {
+                let info =
+                    (*(*restrictions).elements.add(i)).ptr_value as *mut pg_sys::RestrictInfo;
+                if (*info).pseudoconstant {
+                    continue;
+                }
+                let clause = (*info).clause;
+                match self.translate(clause as *mut Node) {
+                    Some(cond) => {
+                        if cond.plan_exact() {
+                            sorted.exact.push(clause);
+                        } else {
+                            sorted.narrowed = true;
+                            sorted.local.push(clause);
+                        }
+                        sorted.pushed.push(cond);
+                    }
+                    None => sorted.local.push(clause),
+                }
+            }
+        }
+        sorted
     }
 
     /// Translates one clause, or None when it must stay local. Parameters registered for a

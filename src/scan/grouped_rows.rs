@@ -13,7 +13,7 @@ use crate::aggregate::{Output, MAX_GROUPS};
 use crate::error::{SfError, SfResult};
 use crate::pg::datum::{field_to_datum, parse_integer};
 use crate::remote::records::{Field, Page};
-use crate::scan::plan::AggregateOutput;
+use crate::scan::plan::{AggregateOutput, AggregateQuery};
 
 thread_local! {
     /// Set while the fallback query is planned: it must aggregate locally.
@@ -112,6 +112,19 @@ pub fn fallback_reason(error: &SfError) -> Option<(&'static str, bool)> {
             Some(("more groups than Salesforce answers in one query", false))
         }
         _ => None,
+    }
+}
+
+/// The one row an aggregate without GROUP BY gives when no row can match (so nothing was
+/// asked): its counts are 0 and everything else is null, as Postgres computes it over no rows.
+pub fn fill_empty_input_row(aggregate: &AggregateQuery, values: &mut [Datum], nulls: &mut [bool]) {
+    for (position, output) in aggregate.outputs.iter().enumerate() {
+        if let Output::Value(at) = output.value {
+            if aggregate.select.expression(at).starts_with("COUNT") {
+                values[position] = Datum::from(0i64);
+                nulls[position] = false;
+            }
+        }
     }
 }
 

@@ -54,7 +54,8 @@ struct Side {
     rows: f64,
 }
 
-/// GetForeignJoinPaths: one path reading both tables in one query, when that is exact.
+/// GetForeignJoinPaths: one path reading both tables in one query, when that is exact; else
+/// why not, for the EXPLAIN VERBOSE of both sides.
 #[pg_guard]
 pub unsafe extern "C-unwind" fn get_foreign_join_paths(
     root: *mut pg_sys::PlannerInfo,
@@ -67,12 +68,34 @@ pub unsafe extern "C-unwind" fn get_foreign_join_paths(
     // SAFETY: the planner passes valid nodes of the query being planned.
     unsafe {
         // Another pair of inputs may already have shipped this join (the result is the same).
-        if !(*joinrel).fdw_private.is_null()
-            || !crate::settings::JOIN_PUSHDOWN.get()
-            || !query_allows_join_pushdown(root, joinrel)
-        {
+        if !(*joinrel).fdw_private.is_null() {
             return;
         }
+        if let Err(reason) = join_paths(root, joinrel, outerrel, innerrel, jointype, extra) {
+            note_join(root, outerrel, innerrel, &reason);
+            note_join(root, innerrel, outerrel, &reason);
+        }
+    }
+}
+
+/// Why no join clause could carry the join, when none is a reference to the other's Id.
+const NO_REFERENCE_CLAUSE: &str =
+    "no join clause compares a reference field of one table with the Id of the other";
+
+unsafe fn join_paths(
+    root: *mut pg_sys::PlannerInfo,
+    joinrel: *mut pg_sys::RelOptInfo,
+    outerrel: *mut pg_sys::RelOptInfo,
+    innerrel: *mut pg_sys::RelOptInfo,
+    jointype: pg_sys::JoinType::Type,
+    extra: *mut pg_sys::JoinPathExtraData,
+) -> Result<(), String> {
+    // SAFETY: valid planner nodes (caller).
+    unsafe {
+        if !crate::settings::JOIN_PUSHDOWN.get() {
+            return Err("salesforce_fdw.join_pushdown is off".into());
+        }
+        query_allows_join_pushdown(root, joinrel)?;
         // (child, parent, kept when the parent is missing)
         let orientations: &[(*mut pg_sys::RelOptInfo, *mut pg_sys::RelOptInfo, bool)] =
             match jointype {
@@ -81,13 +104,98 @@ pub unsafe extern "C-unwind" fn get_foreign_join_paths(
                 }
                 pg_sys::JoinType::JOIN_LEFT => &[(outerrel, innerrel, true)],
                 pg_sys::JoinType::JOIN_RIGHT => &[(innerrel, outerrel, true)],
-                _ => return,
+                pg_sys::JoinType::JOIN_FULL => return Err("a full join".into()),
+                pg_sys::JoinType::JOIN_SEMI
+                | pg_sys::JoinType::JOIN_UNIQUE_INNER
+                | pg_sys::JoinType::JOIN_UNIQUE_OUTER => {
+                    return Err("a semi-join (EXISTS or IN of a subquery)".into())
+                }
+                pg_sys::JoinType::JOIN_ANTI => {
+                    return Err("an anti-join (NOT EXISTS of a subquery)".into())
+                }
+                _ => return Err("a join of this kind".into()),
             };
+        let mut reason: Option<String> = None;
         for &(child, parent, keep_orphans) in orientations {
-            if let Some(joined) = join(root, joinrel, child, parent, keep_orphans, extra) {
-                add_path(root, joinrel, joined);
-                return;
+            match join(root, joinrel, child, parent, keep_orphans, extra)
+                .and_then(|joined| add_path(root, joinrel, joined))
+            {
+                Ok(()) => return Ok(()),
+                // The orientation that found its reference clause says the most.
+                Err(why) => {
+                    if reason.as_deref().is_none_or(|r| r == NO_REFERENCE_CLAUSE) {
+                        reason = Some(why);
+                    }
+                }
             }
+        }
+        Err(reason.unwrap_or_else(|| NO_REFERENCE_CLAUSE.to_string()))
+    }
+}
+
+/// Keeps why `rel`'s join with `other` is computed here in `rel`'s plan (a table's, or a
+/// shipped join's), which its EXPLAIN VERBOSE shows.
+unsafe fn note_join(
+    root: *mut pg_sys::PlannerInfo,
+    rel: *mut pg_sys::RelOptInfo,
+    other: *mut pg_sys::RelOptInfo,
+    reason: &str,
+) {
+    // SAFETY: valid planner nodes (caller); fdw_private is ours when set (a plan node, or the
+    // List `add_path` made, whose first cell is the plan node).
+    unsafe {
+        let private = (*rel).fdw_private;
+        if private.is_null() {
+            return;
+        }
+        let note = format!("with {}: {reason}", rel_name(root, other));
+        match (*rel).reloptkind {
+            pg_sys::RelOptKind::RELOPT_BASEREL => {
+                let mut plan = super::plan_from_node(private);
+                if !plan.join_notes.contains(&note) {
+                    plan.join_notes.push(note);
+                    (*rel).fdw_private = super::plan_to_node(&plan) as *mut c_void;
+                }
+            }
+            pg_sys::RelOptKind::RELOPT_JOINREL => edit_joined_plan(rel, |plan| {
+                if !plan.join_notes.contains(&note) {
+                    plan.join_notes.push(note);
+                }
+            }),
+            _ => {}
+        }
+    }
+}
+
+/// Changes the scan plan of a join this module shipped (the first cell of the List its
+/// relation keeps, `add_path`).
+///
+/// # Safety
+/// `joinrel` must be a join relation whose fdw_private `add_path` set.
+pub unsafe fn edit_joined_plan(joinrel: *mut pg_sys::RelOptInfo, edit: impl FnOnce(&mut ScanPlan)) {
+    // SAFETY: the List `add_path` made (caller), a List of pointers.
+    unsafe {
+        let list = (*joinrel).fdw_private as *mut pg_sys::List;
+        let mut plan = super::plan_from_node(list_nth(list, 0));
+        edit(&mut plan);
+        (*(*list).elements.add(0)).ptr_value = super::plan_to_node(&plan) as *mut c_void;
+    }
+}
+
+/// A relation as EXPLAIN's notes name it: its table, or the tables of a join.
+unsafe fn rel_name(root: *mut pg_sys::PlannerInfo, rel: *mut pg_sys::RelOptInfo) -> String {
+    // SAFETY: valid planner nodes (caller).
+    unsafe {
+        let mut names = Vec::new();
+        for member in super::bitmapset_members((*rel).relids) {
+            let rte = *(*root).simple_rte_array.add(member as usize);
+            if !rte.is_null() && (*rte).rtekind == pg_sys::RTEKind::RTE_RELATION {
+                names.push(catalog::table_columns((*rte).relid).0);
+            }
+        }
+        match names.len() {
+            1 => names.remove(0),
+            _ => format!("the join of {}", names.join(", ")),
         }
     }
 }
@@ -98,18 +206,27 @@ pub unsafe extern "C-unwind" fn get_foreign_join_paths(
 unsafe fn query_allows_join_pushdown(
     root: *mut pg_sys::PlannerInfo,
     joinrel: *mut pg_sys::RelOptInfo,
-) -> bool {
+) -> Result<(), String> {
     // SAFETY: valid planner nodes (caller).
     unsafe {
-        (*(*root).parse).commandType == pg_sys::CmdType::CMD_SELECT
-            && (*root).rowMarks.is_null()
-            && (*root).placeholder_list.is_null()
-            && !(*root).hasPseudoConstantQuals
-            && (*joinrel).lateral_relids.is_null()
+        let why = if (*(*root).parse).commandType != pg_sys::CmdType::CMD_SELECT {
+            "not a SELECT"
+        } else if !(*root).rowMarks.is_null() {
+            "the query locks rows (FOR UPDATE or FOR SHARE)"
+        } else if !(*root).placeholder_list.is_null() {
+            "the query has placeholder expressions above an outer join"
+        } else if (*root).hasPseudoConstantQuals {
+            "a condition that does not depend on the tables"
+        } else if !(*joinrel).lateral_relids.is_null() {
+            "a lateral reference"
+        } else {
+            return Ok(());
+        };
+        Err(why.into())
     }
 }
 
-/// The joined scan of `child` and `parent`, or None when it would not be exact.
+/// The joined scan of `child` and `parent`, or why it would not be exact.
 unsafe fn join(
     root: *mut pg_sys::PlannerInfo,
     joinrel: *mut pg_sys::RelOptInfo,
@@ -117,19 +234,22 @@ unsafe fn join(
     parent: *mut pg_sys::RelOptInfo,
     keep_orphans: bool,
     extra: *mut pg_sys::JoinPathExtraData,
-) -> Option<Side> {
+) -> Result<Side, String> {
     // SAFETY: valid planner nodes (caller).
     unsafe {
         let user = catalog::acting_user(joinrel);
-        let mut side = side_of(root, child, user)?;
+        let mut side = side_of(root, child, user).ok_or("a join below it is computed here")?;
         if (*parent).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL
             || (*parent).fdw_private.is_null()
         {
-            return None;
+            return Err(NO_REFERENCE_CLAUSE.into());
         }
         let parent_plan = super::plan_from_node((*parent).fdw_private);
-        if parent_plan.soql_where.is_some() || parent_plan.all_rows || side.plan.all_rows {
-            return None;
+        if parent_plan.soql_where.is_some() {
+            return Err("the parent table has a soql_where option".into());
+        }
+        if parent_plan.all_rows || side.plan.all_rows {
+            return Err("deleted rows (queryAll) are read".into());
         }
         let parent_relid = (*parent).relid;
         let parent_oid = table_oid(root, parent_relid);
@@ -137,12 +257,13 @@ unsafe fn join(
         // The reference clause, and whatever else joins the two.
         let restrictions = (*extra).restrictlist;
         let mut prefix = None;
+        let mut refusal = None;
         let mut other_clauses = Vec::new();
         for i in 0..list_len(restrictions) {
             let info = list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
             let clause = (*info).clause;
             if prefix.is_none() {
-                if let Some(found) = reference_path(
+                match reference_path(
                     root,
                     clause,
                     &side.members,
@@ -150,29 +271,36 @@ unsafe fn join(
                     &parent_plan,
                     user,
                 ) {
-                    prefix = Some(found);
-                    if !keep_orphans {
-                        // Checked on each row: a null relationship fails it.
-                        side.local.push(clause);
+                    Ok(Some(found)) => {
+                        prefix = Some(found);
+                        if !keep_orphans {
+                            // Checked on each row: a null relationship fails it.
+                            side.local.push(clause);
+                        }
+                        continue;
                     }
-                    continue;
+                    Ok(None) => {}
+                    Err(why) => refusal = refusal.or(Some(why)),
                 }
             }
             other_clauses.push(clause);
         }
-        let prefix = prefix?;
+        let prefix =
+            prefix.ok_or_else(|| refusal.unwrap_or_else(|| NO_REFERENCE_CLAUSE.to_string()))?;
         if prefix.matches('.').count() > MAX_RELATIONSHIP_DEPTH {
-            return None;
+            return Err(format!(
+                "more than {MAX_RELATIONSHIP_DEPTH} relationships up, which SOQL cannot read"
+            ));
         }
         if keep_orphans && !other_clauses.is_empty() {
-            return None;
+            return Err("a left join on more than its reference clause".into());
         }
         side.local.extend(other_clauses);
 
         // The parent's own conditions, as relationship conditions.
         let parent_restrictions = (*parent).baserestrictinfo;
         if keep_orphans && !parent_restrictions.is_null() {
-            return None;
+            return Err("a left join with a condition on the parent table".into());
         }
         let refs: Vec<deparse::ColumnRef> = super::column_refs(parent_oid, user)
             .into_iter()
@@ -200,7 +328,7 @@ unsafe fn join(
             table_oid: parent_oid.to_u32(),
             prefix,
         });
-        Some(side)
+        Ok(side)
     }
 }
 
@@ -276,25 +404,17 @@ unsafe fn push_conditions(
         let mut deparser = deparse::Deparser::new(relid, refs);
         // Parameter numbers go on from the other members'.
         deparser.params = std::mem::take(&mut side.params);
-        for i in 0..list_len(restrictions) {
-            let info = list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
-            let clause = (*info).clause;
-            match deparser.translate(clause as *mut pg_sys::Node) {
-                Some(cond) => {
-                    if !cond.plan_exact() {
-                        side.local.push(clause);
-                    }
-                    side.plan.pushed.push(cond);
-                }
-                None => side.local.push(clause),
-            }
-        }
+        let conditions = deparser.sort_conditions(restrictions);
+        side.plan.pushed.extend(conditions.pushed);
+        side.local.extend(conditions.local);
         side.params = deparser.params;
     }
 }
 
 /// The relationship path of the parent (`Account.` after a child at prefix ``) when `clause`
-/// is `child.reference = parent.id` for a reference to the parent's object.
+/// is `child.reference = parent.id` for a reference to the parent's object; None when the
+/// clause is not an equality of a child column with the parent's Id, and why not when it is
+/// one that cannot be read through a relationship.
 unsafe fn reference_path(
     root: *mut pg_sys::PlannerInfo,
     clause: *mut pg_sys::Expr,
@@ -302,60 +422,98 @@ unsafe fn reference_path(
     parent_relid: u32,
     parent_plan: &ScanPlan,
     user: pg_sys::Oid,
-) -> Option<String> {
+) -> Result<Option<String>, String> {
     // SAFETY: a clause of the query being planned (caller).
     unsafe {
         if (*clause).type_ != NodeTag::T_OpExpr {
-            return None;
+            return Ok(None);
         }
         let op = clause as *mut pg_sys::OpExpr;
         if (*op).opno != pg_sys::Oid::from(pg_sys::TextEqualOperator) || list_len((*op).args) != 2 {
-            return None;
+            return Ok(None);
         }
-        let (left, right) = (
-            plain_var(list_nth((*op).args, 0))?,
-            plain_var(list_nth((*op).args, 1))?,
-        );
+        let (Some(left), Some(right)) = (
+            plain_var(list_nth((*op).args, 0)),
+            plain_var(list_nth((*op).args, 1)),
+        ) else {
+            return Ok(None);
+        };
         let (reference, id) = if (*right).varno as u32 == parent_relid {
             (left, right)
         } else {
             (right, left)
         };
         if (*id).varno as u32 != parent_relid {
-            return None;
+            return Ok(None);
         }
-        let member = members
+        let Some(member) = members
             .iter()
-            .find(|m| m.relid == (*reference).varno as u32)?;
+            .find(|m| m.relid == (*reference).varno as u32)
+        else {
+            return Ok(None);
+        };
         let parent_oid = table_oid(root, parent_relid);
         let (_, parent_columns) = catalog::table_columns(parent_oid);
-        let id_column = column_at(&parent_columns, (*id).varattno)?;
-        if !super::plan::field_of(id_column).eq_ignore_ascii_case("Id") {
-            return None;
+        let is_id = column_at(&parent_columns, (*id).varattno)
+            .is_some_and(|c| super::plan::field_of(c).eq_ignore_ascii_case("Id"));
+        if !is_id {
+            return Ok(None);
         }
         let member_oid = pg_sys::Oid::from(member.table_oid);
         let (_, member_columns) = catalog::table_columns(member_oid);
-        let reference_field =
-            super::plan::field_of(column_at(&member_columns, (*reference).varattno)?);
+        let Some(reference_column) = column_at(&member_columns, (*reference).varattno) else {
+            return Ok(None);
+        };
+        let reference_field = super::plan::field_of(reference_column);
+        let column = &reference_column.name;
         if reference_field.contains(['.', '(']) {
-            return None;
+            return Err(format!(
+                "{column} reads {reference_field}, not a reference field of its own object"
+            ));
         }
         let meta = metadata::table_meta(member_oid, user);
-        let info = meta.field(&reference_field)?;
-        let target = info.reference_to.as_deref()?;
-        let relationship = info.relationship_name.as_deref()?;
-        if info.sf_type != "reference" || !target.eq_ignore_ascii_case(&parent_plan.object) {
-            return None;
+        let info = meta
+            .field(&reference_field)
+            .ok_or_else(|| format!("what Salesforce says of {column} is not known"))?;
+        if info.sf_type != "reference" {
+            return Err(format!(
+                "{column} is not a reference field ({})",
+                info.sf_type
+            ));
+        }
+        // (describe::parent_reference: both or neither)
+        let (Some(target), Some(relationship)) = (
+            info.reference_to.as_deref(),
+            info.relationship_name.as_deref(),
+        ) else {
+            return Err(format!(
+                "{column} does not reference one object through a relationship (polymorphic, or no relationship name)"
+            ));
+        };
+        if !target.eq_ignore_ascii_case(&parent_plan.object) {
+            return Err(format!(
+                "{column} references {target}, not {}",
+                parent_plan.object
+            ));
         }
         // Parent columns must be plain fields or paths (no convertCurrency()).
         let needed: Vec<i16> = vars_of_rel(root, parent_relid);
-        if needed.iter().any(|&attnum| {
-            column_at(&parent_columns, attnum)
-                .is_none_or(|c| super::plan::field_of(c).contains('('))
+        if let Some(converted) = needed.iter().find_map(|&attnum| {
+            column_at(&parent_columns, attnum).filter(|c| super::plan::field_of(c).contains('('))
         }) {
-            return None;
+            return Err(format!(
+                "{} is a converted currency, which SOQL cannot read through a relationship",
+                converted.name
+            ));
         }
-        Some(format!("{}{relationship}.", member.prefix))
+        // A whole-row or system column of the parent is not a field.
+        if needed
+            .iter()
+            .any(|&attnum| column_at(&parent_columns, attnum).is_none())
+        {
+            return Err("the parent's whole row or a system column is read".into());
+        }
+        Ok(Some(format!("{}{relationship}.", member.prefix)))
     }
 }
 
@@ -390,22 +548,17 @@ unsafe fn vars_of_rel(root: *mut pg_sys::PlannerInfo, relid: u32) -> Vec<i16> {
             relid,
             &mut attrs,
         );
-        let mut found = Vec::new();
-        let mut member = -1;
-        loop {
-            member = pg_sys::bms_next_member(attrs, member);
-            if member < 0 {
-                break;
-            }
-            found.push((member + pg_sys::FirstLowInvalidHeapAttributeNumber) as i16);
-        }
-        found
+        super::attnums_of(attrs)
     }
 }
 
 /// Makes the scan's tuple (every Var the join's output and its local clauses read), plans it,
 /// and adds the path.
-unsafe fn add_path(root: *mut pg_sys::PlannerInfo, joinrel: *mut pg_sys::RelOptInfo, side: Side) {
+unsafe fn add_path(
+    root: *mut pg_sys::PlannerInfo,
+    joinrel: *mut pg_sys::RelOptInfo,
+    side: Side,
+) -> Result<(), String> {
     // SAFETY: valid planner nodes (caller).
     unsafe {
         let mut vars =
@@ -419,20 +572,12 @@ unsafe fn add_path(root: *mut pg_sys::PlannerInfo, joinrel: *mut pg_sys::RelOptI
         let tlist = pg_sys::add_to_flat_tlist(ptr::null_mut(), vars);
         // (as postgres_fdw does, the join's estimate becomes ours)
         let rows = side.rows.max(1.0).round();
-        let Some(plan) = planned(joinrel, &side, tlist, rows) else {
-            return;
-        };
+        let plan = planned(joinrel, &side, tlist, rows)?;
         (*joinrel).rows = rows;
         let total = STARTUP_COST + rows * ROW_COST;
 
-        let mut local: *mut pg_sys::List = ptr::null_mut();
-        for clause in &side.local {
-            local = pg_sys::lappend(local, *clause as *mut c_void);
-        }
-        let mut params: *mut pg_sys::List = ptr::null_mut();
-        for param in &side.params {
-            params = pg_sys::lappend(params, *param as *mut c_void);
-        }
+        let local = super::expr_list(&side.local);
+        let params = super::expr_list(&side.params);
         let members = CString::new(serde_json::to_string(&side.members).unwrap_or_default())
             .unwrap_or_default();
         let mut private =
@@ -447,16 +592,17 @@ unsafe fn add_path(root: *mut pg_sys::PlannerInfo, joinrel: *mut pg_sys::RelOptI
         (*joinrel).fdw_private = private as *mut c_void;
         let path = crate::pg::compat::foreign_join_path(root, joinrel, rows, STARTUP_COST, total);
         pg_sys::add_path(joinrel, path as *mut pg_sys::Path);
+        Ok(())
     }
 }
 
-/// The scan plan of the joined tuple `tlist`, or None when a column cannot be read this way.
+/// The scan plan of the joined tuple `tlist`, or why its columns cannot be read this way.
 unsafe fn planned(
     joinrel: *mut pg_sys::RelOptInfo,
     side: &Side,
     tlist: *mut pg_sys::List,
     rows: f64,
-) -> Option<ScanPlan> {
+) -> Result<ScanPlan, String> {
     // SAFETY: valid planner nodes (caller).
     unsafe {
         let mut tables: Vec<(u32, Vec<TableColumn>)> = Vec::new();
@@ -467,17 +613,25 @@ unsafe fn planned(
         let mut wanted: Vec<(&TableColumn, &str, i16)> = Vec::new();
         for i in 0..list_len(tlist) {
             let entry = list_nth(tlist, i) as *mut pg_sys::TargetEntry;
-            let var = plain_var((*entry).expr as *mut c_void)?;
+            let not_a_field = || "a whole row or a system column is read".to_string();
+            let var = plain_var((*entry).expr as *mut c_void).ok_or_else(not_a_field)?;
             let relid = (*var).varno as u32;
-            let member = side.members.iter().position(|m| m.relid == relid)?;
-            let column = column_at(&tables[member].1, (*var).varattno)?;
+            let member = side
+                .members
+                .iter()
+                .position(|m| m.relid == relid)
+                .ok_or_else(not_a_field)?;
+            let column = column_at(&tables[member].1, (*var).varattno).ok_or_else(not_a_field)?;
             wanted.push((column, side.members[member].prefix.as_str(), (i + 1) as i16));
         }
-        let (fields, columns) = select_list(wanted.into_iter()).ok()?;
+        let (fields, columns) = select_list(wanted.into_iter()).map_err(|e| e.to_string())?;
         let mut plan = side.plan.clone();
         plan.wide = crate::scan::split::is_wide(&fields, plan.soql_where.as_deref());
-        if plan.wide || plan.pushed.iter().any(Cond::wants_deleted_rows) {
-            return None;
+        if plan.wide {
+            return Err("the joined field list is too long for one request (16 KB)".into());
+        }
+        if plan.pushed.iter().any(Cond::wants_deleted_rows) {
+            return Err("deleted rows (queryAll) are read".into());
         }
         plan.fields = fields;
         plan.columns = columns;
@@ -490,11 +644,12 @@ unsafe fn planned(
         plan.aggregate_note = None;
         plan.bulk = false;
         plan.bulk_note = None;
+        plan.join_notes = Vec::new();
         let child_oid = pg_sys::Oid::from(side.members[0].table_oid);
         super::choose_bulk(&mut plan, rows, || {
             metadata::table_meta(child_oid, catalog::acting_user(joinrel))
         });
-        Some(plan)
+        Ok(plan)
     }
 }
 

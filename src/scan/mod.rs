@@ -96,22 +96,58 @@ unsafe fn needed_attnums(baserel: *mut pg_sys::RelOptInfo, all: &[i16]) -> Vec<i
                 pg_sys::pull_varattnos((*info).clause as *mut pg_sys::Node, relid, &mut attrs);
             }
         }
-        let mut needed = Vec::new();
+        let attnums = attnums_of(attrs);
+        if attnums.contains(&0) {
+            return all.to_vec();
+        }
+        attnums.into_iter().filter(|&attnum| attnum > 0).collect()
+    }
+}
+
+/// A List of the expressions (in planner memory).
+///
+/// # Safety
+/// Each pointer must be a valid expression node.
+pub(crate) unsafe fn expr_list(exprs: &[*mut pg_sys::Expr]) -> *mut pg_sys::List {
+    // SAFETY: lappend copies the pointers into a new List (caller: valid nodes).
+    unsafe {
+        exprs.iter().fold(ptr::null_mut(), |list, expr| {
+            pg_sys::lappend(list, *expr as *mut c_void)
+        })
+    }
+}
+
+/// The members of a Bitmapset, in order.
+///
+/// # Safety
+/// `set` must be a valid Bitmapset or null (the empty set).
+pub(crate) unsafe fn bitmapset_members(set: *const pg_sys::Bitmapset) -> Vec<i32> {
+    // SAFETY: bms_next_member only reads the set (caller).
+    unsafe {
+        let mut members = Vec::new();
         let mut member = -1;
         loop {
-            member = pg_sys::bms_next_member(attrs, member);
+            member = pg_sys::bms_next_member(set, member);
             if member < 0 {
-                break;
+                return members;
             }
-            let attnum = member + pg_sys::FirstLowInvalidHeapAttributeNumber;
-            if attnum == 0 {
-                return all.to_vec();
-            }
-            if attnum > 0 {
-                needed.push(attnum as i16);
-            }
+            members.push(member);
         }
-        needed
+    }
+}
+
+/// The attribute numbers of a set `pull_varattnos` made (it offsets them so that system
+/// columns fit; 0 is the whole row).
+///
+/// # Safety
+/// As `bitmapset_members`.
+pub(crate) unsafe fn attnums_of(set: *const pg_sys::Bitmapset) -> Vec<i16> {
+    // SAFETY: as bitmapset_members (caller).
+    unsafe {
+        bitmapset_members(set)
+            .into_iter()
+            .map(|member| (member + pg_sys::FirstLowInvalidHeapAttributeNumber) as i16)
+            .collect()
     }
 }
 
@@ -279,28 +315,11 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         // Each clause is shipped exactly (evaluated by Salesforce only), shipped as a superset
         // (and rechecked here), or kept local.
         let mut deparser = deparse::Deparser::new((*baserel).relid, &refs);
-        let mut local_clauses: *mut pg_sys::List = ptr::null_mut();
+        let conditions = deparser.sort_conditions(scan_clauses);
+        plan.pushed.extend(conditions.pushed);
+        let local_clauses = expr_list(&conditions.local);
         // What Salesforce alone evaluates, for EvalPlanQual rechecks (as postgres_fdw does).
-        let mut recheck_clauses: *mut pg_sys::List = ptr::null_mut();
-        for i in 0..list_len(scan_clauses) {
-            let info = list_nth(scan_clauses, i) as *mut pg_sys::RestrictInfo;
-            if (*info).pseudoconstant {
-                continue;
-            }
-            let clause = (*info).clause;
-            match deparser.translate(clause as *mut pg_sys::Node) {
-                Some(cond) => {
-                    let exact = cond.plan_exact();
-                    plan.pushed.push(cond);
-                    if exact {
-                        recheck_clauses = pg_sys::lappend(recheck_clauses, clause as *mut c_void);
-                    } else {
-                        local_clauses = pg_sys::lappend(local_clauses, clause as *mut c_void);
-                    }
-                }
-                None => local_clauses = pg_sys::lappend(local_clauses, clause as *mut c_void),
-            }
-        }
+        let recheck_clauses = expr_list(&conditions.exact);
         plan.param_count = deparser.params.len();
         if plan.pushed.iter().any(Cond::wants_deleted_rows) {
             plan.all_rows = true;
@@ -328,10 +347,7 @@ unsafe extern "C-unwind" fn get_foreign_plan(
             let requests = if bulk { BULK_READ_REQUESTS } else { pages };
             plan.lookup = plan.find_lookup(requests, bulk);
         }
-        let mut fdw_exprs: *mut pg_sys::List = ptr::null_mut();
-        for expr in &deparser.params {
-            fdw_exprs = pg_sys::lappend(fdw_exprs, *expr as *mut c_void);
-        }
+        let fdw_exprs = expr_list(&deparser.params);
 
         let fdw_private = pg_sys::lappend(ptr::null_mut(), plan_to_node(&plan) as *mut c_void);
         pg_sys::make_foreignscan(
@@ -401,6 +417,8 @@ struct ExecState {
     fallback_reason: Option<String>,
     /// Rescans of a lookup scan before its index is built.
     new_keys: u64,
+    /// The row of an aggregate over no rows has been returned (this scan sent nothing).
+    empty_answer_given: bool,
 }
 
 /// Evaluates the runtime parameters in the per-row context (their values are copied out).
@@ -494,6 +512,7 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             fallback: None,
             fallback_reason: None,
             new_keys: 0,
+            empty_answer_given: false,
         }));
         // Registered before any network call, so the state is freed even if that call fails.
         let callback = pg_sys::MemoryContextAllocZero(
@@ -587,6 +606,14 @@ unsafe fn next_grouped_row(
         let values = std::slice::from_raw_parts_mut((*slot).tts_values, natts);
         let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, natts);
         nulls.fill(true);
+        if state.soql.is_none() && !grouped {
+            if state.empty_answer_given {
+                return false;
+            }
+            state.empty_answer_given = true;
+            grouped_rows::fill_empty_input_row(aggregate, values, nulls);
+            return true;
+        }
         let reason =
             PgMemoryContexts::For(state.row_context).switch_to(|_| match session.next_record() {
                 Ok(Some((page, record))) => {
@@ -660,6 +687,7 @@ unsafe extern "C-unwind" fn rescan_foreign_scan(node: *mut pg_sys::ForeignScanSt
             }
             return;
         }
+        state.empty_answer_given = false;
         // Parameters from an outer nested loop may have changed.
         let values = evaluate_params(node, state);
         state.soql = state.plan.soql(&values);
@@ -762,6 +790,12 @@ unsafe extern "C-unwind" fn explain_foreign_scan(
             if let Some(note) = &plan.aggregate_note {
                 property(c"Aggregates", &format!("computed here: {note}"));
             }
+        }
+        if (*es).verbose && !plan.join_notes.is_empty() {
+            property(
+                c"Joins",
+                &format!("computed here: {}", plan.join_notes.join("; ")),
+            );
         }
     }
 }

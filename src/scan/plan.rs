@@ -69,6 +69,9 @@ pub struct ScanPlan {
     /// Parent tables read through relationship fields of this scan (`scan::join`), as EXPLAIN
     /// names them: `sf.account through Account (inner join on AccountId)`.
     pub parents: Vec<String>,
+    /// Why joins of this scan with other tables of the server are computed here, for EXPLAIN
+    /// VERBOSE (`with sf.account: ...`).
+    pub join_notes: Vec<String>,
 }
 
 /// `field = $param` on a text or id column, the scan's only condition with a parameter.
@@ -101,6 +104,14 @@ pub struct AggregateQuery {
     pub having: Vec<String>,
     pub outputs: Vec<AggregateOutput>,
     pub fallback_sql: String,
+}
+
+impl AggregateQuery {
+    /// Whether this is a count of the rows alone (`count(*)` without GROUP BY), which goes
+    /// as `SELECT COUNT() FROM ...`, answered by `totalSize` (SALESFORCE.md 12.15).
+    pub fn counts_rows(&self) -> bool {
+        self.group_by.is_empty() && self.select.items == ["COUNT(Id) a0"]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,6 +148,7 @@ impl ScanPlan {
             object_rows: 0.0,
             lookup: None,
             parents: Vec::new(),
+            join_notes: Vec::new(),
             server_oid,
             table_name: table_name.to_string(),
             object: options.object.clone(),
@@ -170,6 +182,9 @@ impl ScanPlan {
     fn query(&self, params: &[Value]) -> Option<SoqlQuery> {
         let mut query = SoqlQuery::new(&self.object);
         match &self.aggregate {
+            Some(aggregate) if aggregate.counts_rows() => {
+                query.fields = vec!["COUNT()".to_string()];
+            }
             Some(aggregate) => {
                 query.fields = aggregate.select.items.clone();
                 query.group_by = aggregate.group_by.clone();

@@ -166,9 +166,13 @@ fn read_rest(
     let mut page = client.query(&source.soql, source.all_rows, shape);
     loop {
         match page {
-            Ok(p) => {
-                let next = if p.done { None } else { p.next_records_url };
-                if sender.send(Ok(Page::Rest(p.records))).is_err() {
+            Ok(mut p) => {
+                let next = if p.done {
+                    None
+                } else {
+                    p.next_records_url.take()
+                };
+                if sender.send(Ok(p.into_page(shape))).is_err() {
                     return;
                 }
                 match next {
@@ -195,7 +199,7 @@ fn read_split(
     let mut cursors: Vec<Option<Option<String>>> = vec![None; split.soqls.len()];
     let mut fetch = |query: usize| -> SfResult<Option<Page>> {
         let shape = &split.shapes[query];
-        let page = match &cursors[query] {
+        let mut page = match &cursors[query] {
             None => client.query(&split.soqls[query], source.all_rows, shape)?,
             Some(Some(url)) => client.query_more(url, shape)?,
             Some(None) => return Ok(None),
@@ -203,9 +207,9 @@ fn read_split(
         cursors[query] = Some(if page.done {
             None
         } else {
-            page.next_records_url
+            page.next_records_url.take()
         });
-        Ok(Some(Page::Rest(page.records)))
+        Ok(Some(page.into_page(shape)))
     };
     let mut joiner = Joiner::new(split);
     loop {

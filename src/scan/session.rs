@@ -57,6 +57,7 @@ impl ScanSession {
                 plan.all_rows,
                 plan.object.clone(),
                 match &plan.aggregate {
+                    Some(aggregate) if aggregate.counts_rows() => RowShape::row_count(),
                     // An aggregate's record keys: group fields and aggregate aliases.
                     Some(aggregate) => RowShape::new(aggregate.select.keys.clone()),
                     None => RowShape::new(plan.columns.iter().map(|c| c.field.clone())),

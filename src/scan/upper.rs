@@ -48,11 +48,20 @@ pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
     unsafe {
         if stage != pg_sys::UpperRelationKind::UPPERREL_GROUP_AGG
             || !(*output_rel).fdw_private.is_null()
-            || (*input_rel).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL
             || (*input_rel).fdw_private.is_null()
             || !crate::settings::AGGREGATE_PUSHDOWN.get()
             || grouped_rows::planning_fallback()
         {
+            return;
+        }
+        if (*input_rel).reloptkind == pg_sys::RelOptKind::RELOPT_JOINREL {
+            super::join::edit_joined_plan(input_rel, |joined| {
+                joined.aggregate_note =
+                    Some("over a join (only aggregates of one table are shipped)".into());
+            });
+            return;
+        }
+        if (*input_rel).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL {
             return;
         }
         let mut base = super::plan_from_node((*input_rel).fdw_private);
@@ -170,25 +179,17 @@ unsafe fn grouped(
         // scan cannot be filtered after the aggregation.
         let mut deparser = deparse::Deparser::new(relid, &refs);
         let mut plan = base.clone();
-        let mut quals: Vec<*mut pg_sys::Expr> = Vec::new();
-        let restrictions = (*input_rel).baserestrictinfo;
-        for i in 0..super::list_len(restrictions) {
-            let info = super::list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
-            let clause = (*info).clause;
-            match deparser.translate(clause as *mut pg_sys::Node) {
-                Some(cond) if cond.plan_exact() => {
-                    plan.pushed.push(cond);
-                    quals.push(clause);
-                }
-                Some(_) => {
-                    return Err(
-                        "a WHERE condition is only narrowed by Salesforce and rechecked here"
-                            .into(),
-                    )
-                }
-                None => return Err("a WHERE condition is evaluated here".into()),
-            }
+        let conditions = deparser.sort_conditions((*input_rel).baserestrictinfo);
+        if conditions.narrowed {
+            return Err(
+                "a WHERE condition is only narrowed by Salesforce and rechecked here".into(),
+            );
         }
+        if !conditions.local.is_empty() {
+            return Err("a WHERE condition is evaluated here".into());
+        }
+        plan.pushed.extend(conditions.pushed);
+        let quals = conditions.exact;
         if !deparser.params.is_empty() {
             return Err("a WHERE condition uses a runtime parameter".into());
         }

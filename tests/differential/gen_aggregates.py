@@ -60,6 +60,8 @@ TABLES = {
             "currency_iso_code IN ('EUR', 'JPY')", "amount IS NULL",
             "last_activity_date IS NULL", "NOT is_closed AND fiscal_quarter <= 2",
             "probability >= 50", "lower(name) = 'x'",
+            # no row can match (Salesforce has no microseconds): nothing is sent
+            "created_date = '2024-01-01 00:00:00.000001+00'",
         ],
         "havings": [
             "count(*) > 5", "min(close_date) < '2025-06-01'", "sum(fiscal_year) > 10000",

@@ -25,6 +25,14 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT stage_name, count(*) FROM sf.opportunity GRO
 EXPLAIN (VERBOSE, COSTS OFF) SELECT max(amount) FROM sf.opportunity;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT sum(probability) FROM sf.opportunity;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM sf.opportunity WHERE name LIKE 'A%';
+-- A count alone is COUNT(), answered by totalSize; no row can match (no datetime of
+-- Salesforce has microseconds): nothing is sent, and the aggregate still answers its one row.
+\! python3 tests/emulator_log.py reset
+SELECT count(*), count(close_date), max(close_date), sum(fiscal_quarter) FROM sf.opportunity
+ WHERE created_date = '2024-01-01 00:00:00.000001+00';
+SELECT count(*) FROM sf.opportunity WHERE created_date = '2024-01-01 00:00:00.000001+00';
+SELECT count(*) > 0 AS some FROM sf.opportunity;
+\! python3 tests/emulator_log.py soql
 
 -- The queries of the issue: requests of each statement, and the SOQL Salesforce received.
 \! python3 tests/emulator_log.py reset

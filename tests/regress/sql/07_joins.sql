@@ -45,19 +45,27 @@ EXPLAIN (VERBOSE, COSTS OFF)
 -- An object joined to itself (an account's parent account), written parent first.
 EXPLAIN (VERBOSE, COSTS OFF)
   SELECT p.name, c.name FROM joined.account p RIGHT JOIN joined.account c ON p.id = c.parent_id;
--- Stay local: a polymorphic reference (an invoice's owner is a User or a Group), a left join
--- whose parent has a condition of its own, a join on another column.
+-- Stay local, and EXPLAIN VERBOSE says why: a polymorphic reference (an invoice's owner is a
+-- User or a Group), a left join whose parent has a condition of its own, a join on another
+-- column, a semi-join.
 SELECT explain($$SELECT i.name, u.name FROM joined.invoice__c i JOIN joined.user u ON i.owner_id = u.id$$,
-               'COSTS OFF', 'Join|SOQL');
+               'VERBOSE, COSTS OFF', 'Join|SOQL');
 SELECT explain($$SELECT o.name, a.name FROM joined.opportunity o
                  LEFT JOIN joined.account a ON o.account_id = a.id AND a.industry = 'Energy'$$,
-               'COSTS OFF', 'Join|SOQL');
+               'VERBOSE, COSTS OFF', 'Join|SOQL');
 SELECT explain($$SELECT o.name, a.name FROM joined.opportunity o JOIN joined.account a ON o.name = a.name$$,
-               'COSTS OFF', 'Join|SOQL');
+               'VERBOSE, COSTS OFF', 'Join|SOQL');
+SELECT explain($$SELECT a.name FROM joined.account a
+                 WHERE EXISTS (SELECT FROM joined.opportunity o WHERE o.account_id = a.id AND o.is_won)$$,
+               'VERBOSE, COSTS OFF', 'Join|SOQL');
+-- The grouping of a shipped join is Postgres's, and EXPLAIN VERBOSE says so.
+SELECT explain($$SELECT a.industry, count(*) FROM joined.opportunity o
+                 JOIN joined.account a ON o.account_id = a.id WHERE o.is_won GROUP BY 1$$,
+               'VERBOSE, COSTS OFF', 'Aggregate|SOQL');
 -- and a user can turn it off.
 SET salesforce_fdw.join_pushdown = off;
 SELECT explain($$SELECT o.name, a.name FROM joined.opportunity o JOIN joined.account a ON o.account_id = a.id$$,
-               'COSTS OFF', 'Join|SOQL');
+               'VERBOSE, COSTS OFF', 'Join|SOQL');
 RESET salesforce_fdw.join_pushdown;
 
 -- Tables made by hand (no IMPORT options) learn the references from describe.
