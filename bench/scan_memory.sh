@@ -3,7 +3,8 @@
 # column of every Opportunity, at 100,000 and 1,000,000 rows. Memory must not grow with rows.
 # Not a test: prints a Markdown table for bench/README.md. Usage: bench/scan_memory.sh [scales...]
 # MODES (default "off on"): the table option bulk of each scan; "on:K" reads through Bulk API 2.0
-# with the server option bulk_parallelism K (e.g. MODES="on:1 on:8").
+# with the server option bulk_parallelism K (e.g. MODES="on:1 on:8"). EMULATOR_ARGS: more flags
+# for the emulator (e.g. "--bulk-page-records 25000").
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -28,7 +29,7 @@ for scale in "${scales[@]}"; do
  for spec in ${MODES:-off on}; do
   mode="${spec%%:*}"
   parallelism="$([ "$spec" != "$mode" ] && echo "${spec#*:}" || echo 4)"
-  start_emulator "$TMP/emulator-$scale.log" --scale "$scale"
+  start_emulator "$TMP/emulator-$scale.log" --scale "$scale" ${EMULATOR_ARGS:-}
   psql_run <<SQL
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS salesforce_fdw CASCADE;

@@ -349,8 +349,14 @@ pub struct AggregateSelect {
 }
 
 impl AggregateSelect {
-    /// A grouped field: selected by name, answered under its name.
+    /// A grouped field: selected by name, answered under its name. A parent's field
+    /// (`Account.Industry`) is aliased: an aggregate query answers a relationship path under
+    /// its last segment, which two parents' fields could share (field aliases: SFDOC
+    /// sforce_api_calls_soql_select_groupby_alias.htm).
     pub fn group_key(&mut self, field: &str) -> Output {
+        if field.contains('.') {
+            return self.aliased(field.to_string());
+        }
         if let Some(at) = self
             .items
             .iter()
@@ -669,5 +675,17 @@ mod tests {
             ]
         );
         assert_eq!(select.keys, ["StageName", "a1", "a2", "a3"]);
+    }
+
+    #[test]
+    fn parent_group_keys_are_aliased() {
+        // Unaliased, both would answer under `Name`.
+        let mut select = AggregateSelect::default();
+        assert_eq!(select.group_key("Account.Name"), Output::Value(0));
+        assert_eq!(select.group_key("Account.Owner.Name"), Output::Value(1));
+        assert_eq!(select.group_key("Account.Name"), Output::Value(0));
+        assert_eq!(select.items, ["Account.Name a0", "Account.Owner.Name a1"]);
+        assert_eq!(select.keys, ["a0", "a1"]);
+        assert_eq!(select.expression(1), "Account.Owner.Name");
     }
 }

@@ -209,3 +209,27 @@ pub unsafe fn pathkey_direction(key: *const pg_sys::PathKey) -> Option<&'static 
         };
     }
 }
+
+/// Whether `jointype` is a semi-join in any of its forms (PG 18 added JOIN_RIGHT_SEMI, the
+/// same join with its sides swapped).
+pub fn is_semi_join(jointype: pg_sys::JoinType::Type) -> bool {
+    #[cfg(feature = "pg18")]
+    if jointype == pg_sys::JoinType::JOIN_RIGHT_SEMI {
+        return true;
+    }
+    matches!(
+        jointype,
+        pg_sys::JoinType::JOIN_SEMI
+            | pg_sys::JoinType::JOIN_UNIQUE_INNER
+            | pg_sys::JoinType::JOIN_UNIQUE_OUTER
+    )
+}
+
+/// Whether `jointype` is an anti-join in any of its forms (PG 16 added JOIN_RIGHT_ANTI).
+pub fn is_anti_join(jointype: pg_sys::JoinType::Type) -> bool {
+    #[cfg(any(feature = "pg17", feature = "pg18"))]
+    if jointype == pg_sys::JoinType::JOIN_RIGHT_ANTI {
+        return true;
+    }
+    jointype == pg_sys::JoinType::JOIN_ANTI
+}

@@ -26,6 +26,7 @@ use pgrx::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::pg::catalog::{self, TableColumn};
+use crate::pg::compat;
 use crate::pushdown::Cond;
 use crate::scan::plan::{select_list, ScanPlan};
 use crate::scan::{deparse, list_len, list_nth, metadata, ROW_COST, STARTUP_COST};
@@ -35,11 +36,32 @@ const MAX_RELATIONSHIP_DEPTH: usize = 5;
 
 /// A table of the joined scan and the relationship path its fields are read through.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Member {
-    relid: u32,
-    table_oid: u32,
+pub struct Member {
+    pub relid: u32,
+    pub table_oid: u32,
     /// `""` for the child (the object queried), `Account.` for its parent, ...
+    pub prefix: String,
+    /// How a parent joins the member below it (None for the child).
+    pub joined: Option<JoinedOn>,
+}
+
+/// The join of a parent member: `members[child].reference_column = parent.id_column`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinedOn {
+    /// The member holding the reference (an index into the members).
+    pub child: usize,
+    pub reference_column: String,
+    pub id_column: String,
+    /// An inner join (children without a parent dropped), else a left join.
+    pub inner: bool,
+}
+
+/// A reference clause found: the parent's relationship path and the columns it joins.
+struct Reference {
     prefix: String,
+    child: usize,
+    reference_column: String,
+    id_column: String,
 }
 
 /// What a relation of ours (a table, or a join already shipped) brings to a bigger join.
@@ -97,6 +119,13 @@ unsafe fn join_paths(
         }
         query_allows_join_pushdown(root, joinrel)?;
         // (child, parent, kept when the parent is missing)
+        if compat::is_semi_join(jointype) {
+            return Err("a semi-join (EXISTS or IN of a subquery)".into());
+        }
+        if compat::is_anti_join(jointype) {
+            return Err("an anti-join (NOT EXISTS of a subquery)".into());
+        }
+        // (child, parent, kept when the parent is missing)
         let orientations: &[(*mut pg_sys::RelOptInfo, *mut pg_sys::RelOptInfo, bool)] =
             match jointype {
                 pg_sys::JoinType::JOIN_INNER => {
@@ -105,14 +134,6 @@ unsafe fn join_paths(
                 pg_sys::JoinType::JOIN_LEFT => &[(outerrel, innerrel, true)],
                 pg_sys::JoinType::JOIN_RIGHT => &[(innerrel, outerrel, true)],
                 pg_sys::JoinType::JOIN_FULL => return Err("a full join".into()),
-                pg_sys::JoinType::JOIN_SEMI
-                | pg_sys::JoinType::JOIN_UNIQUE_INNER
-                | pg_sys::JoinType::JOIN_UNIQUE_OUTER => {
-                    return Err("a semi-join (EXISTS or IN of a subquery)".into())
-                }
-                pg_sys::JoinType::JOIN_ANTI => {
-                    return Err("an anti-join (NOT EXISTS of a subquery)".into())
-                }
                 _ => return Err("a join of this kind".into()),
             };
         let mut reason: Option<String> = None;
@@ -256,13 +277,13 @@ unsafe fn join(
 
         // The reference clause, and whatever else joins the two.
         let restrictions = (*extra).restrictlist;
-        let mut prefix = None;
+        let mut reference = None;
         let mut refusal = None;
         let mut other_clauses = Vec::new();
         for i in 0..list_len(restrictions) {
             let info = list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
             let clause = (*info).clause;
-            if prefix.is_none() {
+            if reference.is_none() {
                 match reference_path(
                     root,
                     clause,
@@ -272,7 +293,7 @@ unsafe fn join(
                     user,
                 ) {
                     Ok(Some(found)) => {
-                        prefix = Some(found);
+                        reference = Some(found);
                         if !keep_orphans {
                             // Checked on each row: a null relationship fails it.
                             side.local.push(clause);
@@ -285,8 +306,9 @@ unsafe fn join(
             }
             other_clauses.push(clause);
         }
-        let prefix =
-            prefix.ok_or_else(|| refusal.unwrap_or_else(|| NO_REFERENCE_CLAUSE.to_string()))?;
+        let reference =
+            reference.ok_or_else(|| refusal.unwrap_or_else(|| NO_REFERENCE_CLAUSE.to_string()))?;
+        let prefix = reference.prefix.clone();
         if prefix.matches('.').count() > MAX_RELATIONSHIP_DEPTH {
             return Err(format!(
                 "more than {MAX_RELATIONSHIP_DEPTH} relationships up, which SOQL cannot read"
@@ -327,6 +349,12 @@ unsafe fn join(
             relid: parent_relid,
             table_oid: parent_oid.to_u32(),
             prefix,
+            joined: Some(JoinedOn {
+                child: reference.child,
+                reference_column: reference.reference_column,
+                id_column: reference.id_column,
+                inner: !keep_orphans,
+            }),
         });
         Ok(side)
     }
@@ -352,6 +380,7 @@ unsafe fn side_of(
                         relid: (*rel).relid,
                         table_oid: table_oid(root, (*rel).relid).to_u32(),
                         prefix: String::new(),
+                        joined: None,
                     }],
                     local: Vec::new(),
                     params: Vec::new(),
@@ -362,13 +391,12 @@ unsafe fn side_of(
                 Some(side)
             }
             pg_sys::RelOptKind::RELOPT_JOINREL => {
-                let list = private as *mut pg_sys::List;
-                let members = CStr::from_ptr((*(list_nth(list, 4) as *mut pg_sys::String)).sval);
+                let shipped = shipped_members(rel)?;
                 Some(Side {
-                    plan: super::plan_from_node(list_nth(list, 0)),
-                    members: serde_json::from_str(&members.to_string_lossy()).ok()?,
-                    local: exprs(list_nth(list, 2) as *mut pg_sys::List),
-                    params: exprs(list_nth(list, 3) as *mut pg_sys::List),
+                    plan: shipped.plan,
+                    members: shipped.members,
+                    local: shipped.local,
+                    params: shipped.params,
                     rows: (*rel).rows,
                 })
             }
@@ -411,10 +439,10 @@ unsafe fn push_conditions(
     }
 }
 
-/// The relationship path of the parent (`Account.` after a child at prefix ``) when `clause`
-/// is `child.reference = parent.id` for a reference to the parent's object; None when the
-/// clause is not an equality of a child column with the parent's Id, and why not when it is
-/// one that cannot be read through a relationship.
+/// The relationship path of the parent (`Account.` after a child at prefix ``) and the
+/// columns joined, when `clause` is `child.reference = parent.id` for a reference to the
+/// parent's object; None when the clause is not an equality of a child column with the
+/// parent's Id, and why not when it is one that cannot be read through a relationship.
 unsafe fn reference_path(
     root: *mut pg_sys::PlannerInfo,
     clause: *mut pg_sys::Expr,
@@ -422,7 +450,7 @@ unsafe fn reference_path(
     parent_relid: u32,
     parent_plan: &ScanPlan,
     user: pg_sys::Oid,
-) -> Result<Option<String>, String> {
+) -> Result<Option<Reference>, String> {
     // SAFETY: a clause of the query being planned (caller).
     unsafe {
         if (*clause).type_ != NodeTag::T_OpExpr {
@@ -446,19 +474,20 @@ unsafe fn reference_path(
         if (*id).varno as u32 != parent_relid {
             return Ok(None);
         }
-        let Some(member) = members
+        let Some(child) = members
             .iter()
-            .find(|m| m.relid == (*reference).varno as u32)
+            .position(|m| m.relid == (*reference).varno as u32)
         else {
             return Ok(None);
         };
+        let member = &members[child];
         let parent_oid = table_oid(root, parent_relid);
         let (_, parent_columns) = catalog::table_columns(parent_oid);
-        let is_id = column_at(&parent_columns, (*id).varattno)
-            .is_some_and(|c| super::plan::field_of(c).eq_ignore_ascii_case("Id"));
-        if !is_id {
+        let Some(id_column) = column_at(&parent_columns, (*id).varattno)
+            .filter(|c| super::plan::field_of(c).eq_ignore_ascii_case("Id"))
+        else {
             return Ok(None);
-        }
+        };
         let member_oid = pg_sys::Oid::from(member.table_oid);
         let (_, member_columns) = catalog::table_columns(member_oid);
         let Some(reference_column) = column_at(&member_columns, (*reference).varattno) else {
@@ -513,7 +542,12 @@ unsafe fn reference_path(
         {
             return Err("the parent's whole row or a system column is read".into());
         }
-        Ok(Some(format!("{}{relationship}.", member.prefix)))
+        Ok(Some(Reference {
+            prefix: format!("{}{relationship}.", member.prefix),
+            child,
+            reference_column: column.clone(),
+            id_column: id_column.name.clone(),
+        }))
     }
 }
 
@@ -651,6 +685,34 @@ unsafe fn planned(
         });
         Ok(plan)
     }
+}
+
+/// The members of a join this module shipped, and the clauses Postgres checks on its rows.
+///
+/// # Safety
+/// `joinrel` must be a join relation whose fdw_private `add_path` set.
+pub unsafe fn shipped_members(joinrel: *mut pg_sys::RelOptInfo) -> Option<ShippedJoin> {
+    // SAFETY: the List `add_path` made (caller).
+    unsafe {
+        let list = (*joinrel).fdw_private as *mut pg_sys::List;
+        let members = CStr::from_ptr((*(list_nth(list, 4) as *mut pg_sys::String)).sval);
+        Some(ShippedJoin {
+            plan: super::plan_from_node(list_nth(list, 0)),
+            members: serde_json::from_str(&members.to_string_lossy()).ok()?,
+            local: exprs(list_nth(list, 2) as *mut pg_sys::List),
+            params: exprs(list_nth(list, 3) as *mut pg_sys::List),
+        })
+    }
+}
+
+/// What a shipped join's relation keeps (`add_path`).
+pub struct ShippedJoin {
+    pub plan: ScanPlan,
+    pub members: Vec<Member>,
+    /// Clauses Postgres evaluates on the joined rows.
+    pub local: Vec<*mut pg_sys::Expr>,
+    /// Runtime parameters of the pushed conditions.
+    pub params: Vec<*mut pg_sys::Expr>,
 }
 
 /// GetForeignPlan of a joined path: a scan of no relation (scanrelid 0) whose tuple is

@@ -1,8 +1,12 @@
 //! Aggregate pushdown planning (GetForeignUpperPaths, our own; the framework's stays off): a
-//! GROUP BY or aggregate query over one foreign table becomes one SOQL aggregate query when
-//! every WHERE condition is evaluated exactly by Salesforce and `crate::aggregate` shows each
-//! group key and aggregate exact. Otherwise the reason is kept for EXPLAIN VERBOSE and Postgres
-//! aggregates the rows, as before.
+//! GROUP BY or aggregate query over one foreign table, or over a join `scan::join` shipped,
+//! becomes one SOQL aggregate query when every condition is evaluated exactly by Salesforce and
+//! `crate::aggregate` shows each group key and aggregate exact. Otherwise the reason is kept
+//! for EXPLAIN VERBOSE and Postgres aggregates the rows, as before.
+//!
+//! Over a join, groups may be keyed by parent columns (`GROUP BY Account.Industry`), the
+//! aggregates are of the child's columns, and an inner join's reference clause (which drops
+//! children whose parent is null or not visible) goes as `Account.Id != null`.
 //!
 //! As postgres_fdw's foreign_grouping_ok: the scan's target list (`fdw_scan_tlist`) holds the
 //! group keys and the aggregates, what is computed from them is projected above, and HAVING
@@ -21,6 +25,9 @@ use crate::aggregate::{
 };
 use crate::pg::catalog::{self, TableColumn};
 use crate::pg::datum::PgKind;
+use crate::pushdown::Cond;
+use crate::scan::join::JoinedOn;
+use crate::scan::metadata::ObjectMeta;
 use crate::scan::plan::{AggregateOutput, AggregateQuery, ScanPlan};
 use crate::scan::{deparse, grouped_rows, metadata, plan, ROW_COST, STARTUP_COST};
 
@@ -54,25 +61,28 @@ pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
         {
             return;
         }
-        if (*input_rel).reloptkind == pg_sys::RelOptKind::RELOPT_JOINREL {
-            super::join::edit_joined_plan(input_rel, |joined| {
-                joined.aggregate_note =
-                    Some("over a join (only aggregates of one table are shipped)".into());
-            });
-            return;
-        }
-        if (*input_rel).reloptkind != pg_sys::RelOptKind::RELOPT_BASEREL {
-            return;
-        }
-        let mut base = super::plan_from_node((*input_rel).fdw_private);
         let extra = extra as *mut pg_sys::GroupPathExtraData;
-        match grouped(root, input_rel, output_rel, extra, &base) {
-            Ok(grouped) => add_path(root, input_rel, output_rel, grouped),
-            Err(reason) => {
-                // The base scan's EXPLAIN VERBOSE says why Postgres aggregates its rows.
-                base.aggregate_note = Some(reason);
-                (*input_rel).fdw_private = super::plan_to_node(&base) as *mut c_void;
+        match (*input_rel).reloptkind {
+            pg_sys::RelOptKind::RELOPT_BASEREL => {
+                match grouped(root, input_rel, output_rel, extra) {
+                    Ok(grouped) => add_path(root, input_rel, output_rel, grouped),
+                    Err(reason) => {
+                        // The scan's EXPLAIN VERBOSE says why Postgres aggregates its rows.
+                        let mut base = super::plan_from_node((*input_rel).fdw_private);
+                        base.aggregate_note = Some(reason);
+                        (*input_rel).fdw_private = super::plan_to_node(&base) as *mut c_void;
+                    }
+                }
             }
+            pg_sys::RelOptKind::RELOPT_JOINREL => {
+                match grouped(root, input_rel, output_rel, extra) {
+                    Ok(grouped) => add_path(root, input_rel, output_rel, grouped),
+                    Err(reason) => super::join::edit_joined_plan(input_rel, |joined| {
+                        joined.aggregate_note = Some(reason);
+                    }),
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -145,13 +155,181 @@ pub unsafe fn plan(
     }
 }
 
+/// A table of the relation aggregated: the only one, or a member of a shipped join.
+struct SourceTable {
+    relid: u32,
+    oid: pg_sys::Oid,
+    name: String,
+    columns: Vec<TableColumn>,
+    meta: std::sync::Arc<ObjectMeta>,
+    /// The relationship path its fields are read through (`""` for the object queried).
+    prefix: String,
+    joined: Option<JoinedOn>,
+    /// Its WHERE conditions, each evaluated exactly by Salesforce (for the fallback SQL).
+    quals: Vec<*mut pg_sys::Expr>,
+}
+
+/// What is aggregated: its tables (the object queried first) and the scan plan that reads
+/// them, with every condition pushed.
+struct Source {
+    tables: Vec<SourceTable>,
+    plan: ScanPlan,
+}
+
+impl Source {
+    /// The table (an index into `tables`) and column of `node`, when it is a plain column of
+    /// one of the tables.
+    unsafe fn column(&self, node: *mut pg_sys::Node) -> Option<(usize, &TableColumn)> {
+        // SAFETY: an expression node of the query being planned (caller).
+        unsafe {
+            if node.is_null() || (*node).type_ != NodeTag::T_Var {
+                return None;
+            }
+            let var = node as *mut pg_sys::Var;
+            if (*var).varlevelsup != 0 || (*var).varattno <= 0 {
+                return None;
+            }
+            let table = self
+                .tables
+                .iter()
+                .position(|t| t.relid == (*var).varno as u32)?;
+            let column = self.tables[table]
+                .columns
+                .iter()
+                .find(|c| c.attnum == (*var).varattno)?;
+            Some((table, column))
+        }
+    }
+
+    /// What `crate::aggregate` decides from about a column of table `table`.
+    fn facts(&self, table: usize, column: &TableColumn) -> ColumnFacts {
+        let source = &self.tables[table];
+        let own_field = plan::field_of(column);
+        let info = source.meta.field(&own_field);
+        let flag = |name: &str| {
+            column
+                .options
+                .get(name)
+                .and_then(|v| crate::options::parse_bool(name, v).ok())
+                .unwrap_or(false)
+        };
+        ColumnFacts {
+            name: column.name.clone(),
+            value_type: value_type(column),
+            sf_type: info.map(|i| i.sf_type.clone()),
+            groupable: info.is_some_and(|i| i.groupable),
+            aggregatable: info.is_some_and(|i| i.aggregatable),
+            restricted_picklist: info.is_some_and(|i| i.restricted_picklist),
+            formula: info.is_some_and(|i| i.formula) || flag("formula"),
+            group_exact: flag("group_exact"),
+            converted_currency: crate::options::converted_currency_field(&own_field).is_some(),
+            precision: info.and_then(|i| i.precision),
+            field: format!("{}{own_field}", source.prefix),
+        }
+    }
+
+    /// The column as the fallback SQL names it (`m1.industry`).
+    fn sql_column(&self, table: usize, column: &TableColumn) -> String {
+        format!("m{table}.{}", quote(&column.name))
+    }
+}
+
+/// The relation to aggregate, when Salesforce evaluates all its conditions (what Postgres
+/// would filter after the scan cannot be filtered after the aggregation); else why not.
+unsafe fn source_of(
+    root: *mut pg_sys::PlannerInfo,
+    input_rel: *mut pg_sys::RelOptInfo,
+) -> Result<Source, String> {
+    // SAFETY: valid planner nodes (caller); fdw_private is ours (checked by the caller).
+    unsafe {
+        let user = catalog::acting_user(input_rel);
+        let table = |relid: u32, prefix: String, joined: Option<JoinedOn>| {
+            let rte = *(*root).simple_rte_array.add(relid as usize);
+            let oid = (*rte).relid;
+            let (name, columns) = catalog::table_columns(oid);
+            SourceTable {
+                relid,
+                oid,
+                name,
+                columns,
+                meta: metadata::table_meta(oid, user),
+                prefix,
+                joined,
+                quals: Vec::new(),
+            }
+        };
+        if (*input_rel).reloptkind == pg_sys::RelOptKind::RELOPT_BASEREL {
+            let relid = (*input_rel).relid;
+            let mut plan = super::plan_from_node((*input_rel).fdw_private);
+            if plan.wide {
+                return Err("the field list is read in several queries".into());
+            }
+            let mut only = table(relid, String::new(), None);
+            let refs = super::column_refs(only.oid, user);
+            let mut deparser = deparse::Deparser::new(relid, &refs);
+            let conditions = deparser.sort_conditions((*input_rel).baserestrictinfo);
+            if conditions.narrowed {
+                return Err(
+                    "a WHERE condition is only narrowed by Salesforce and rechecked here".into(),
+                );
+            }
+            if !conditions.local.is_empty() {
+                return Err("a WHERE condition is evaluated here".into());
+            }
+            if !deparser.params.is_empty() {
+                return Err("a WHERE condition uses a runtime parameter".into());
+            }
+            plan.pushed.extend(conditions.pushed);
+            only.quals = conditions.exact;
+            return Ok(Source {
+                tables: vec![only],
+                plan,
+            });
+        }
+        let shipped =
+            super::join::shipped_members(input_rel).ok_or("the join's members are not known")?;
+        if !shipped.params.is_empty() {
+            return Err("a condition of the join uses a runtime parameter".into());
+        }
+        // Each inner join leaves its reference clause to be checked on the joined rows: it
+        // goes as `<relationship>.Id != null`. Anything else checked here cannot be.
+        let inner_joins = shipped
+            .members
+            .iter()
+            .filter(|m| m.joined.as_ref().is_some_and(|j| j.inner))
+            .count();
+        if shipped.local.len() != inner_joins {
+            return Err("a condition of the join is evaluated here".into());
+        }
+        let mut plan = shipped.plan;
+        let mut tables = Vec::new();
+        for member in shipped.members {
+            if member.joined.as_ref().is_some_and(|j| j.inner) {
+                plan.pushed.push(Cond::Null {
+                    field: format!("{}Id", member.prefix),
+                    is_null: false,
+                });
+            }
+            let mut source = table(member.relid, member.prefix, member.joined);
+            // What the join did not leave to Postgres, Salesforce evaluates (scan::join).
+            let rel = *(*root).simple_rel_array.add(member.relid as usize);
+            let restrictions = (*rel).baserestrictinfo;
+            for i in 0..super::list_len(restrictions) {
+                let info = super::list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
+                source.quals.push((*info).clause);
+            }
+            tables.push(source);
+        }
+        Ok(Source { tables, plan })
+    }
+}
+
 /// The aggregate scan for this grouping, or why there is none.
 unsafe fn grouped(
     root: *mut pg_sys::PlannerInfo,
     input_rel: *mut pg_sys::RelOptInfo,
     output_rel: *mut pg_sys::RelOptInfo,
     extra: *mut pg_sys::GroupPathExtraData,
-    base: &ScanPlan,
 ) -> Result<Grouped, String> {
     unsafe {
         let parse = (*root).parse;
@@ -164,35 +342,8 @@ unsafe fn grouped(
         if (*extra).patype != pg_sys::PartitionwiseAggregateType::PARTITIONWISE_AGGREGATE_NONE {
             return Err("partitionwise aggregation".into());
         }
-        if base.wide {
-            return Err("the field list is read in several queries".into());
-        }
-        let relid = (*input_rel).relid;
-        let rte = *(*root).simple_rte_array.add(relid as usize);
-        let table_oid = (*rte).relid;
-        let user = catalog::acting_user(input_rel);
-        let refs = super::column_refs(table_oid, user);
-        let (table_name, columns) = catalog::table_columns(table_oid);
-        let meta = metadata::table_meta(table_oid, user);
-
-        // Every condition must be Salesforce's alone: what Postgres would filter after the
-        // scan cannot be filtered after the aggregation.
-        let mut deparser = deparse::Deparser::new(relid, &refs);
-        let mut plan = base.clone();
-        let conditions = deparser.sort_conditions((*input_rel).baserestrictinfo);
-        if conditions.narrowed {
-            return Err(
-                "a WHERE condition is only narrowed by Salesforce and rechecked here".into(),
-            );
-        }
-        if !conditions.local.is_empty() {
-            return Err("a WHERE condition is evaluated here".into());
-        }
-        plan.pushed.extend(conditions.pushed);
-        let quals = conditions.exact;
-        if !deparser.params.is_empty() {
-            return Err("a WHERE condition uses a runtime parameter".into());
-        }
+        let source = source_of(root, input_rel)?;
+        let mut plan = source.plan.clone();
         if plan
             .pushed
             .iter()
@@ -200,35 +351,8 @@ unsafe fn grouped(
         {
             plan.all_rows = true;
         }
-
         let object = ObjectFacts {
-            multi_currency: meta.multi_currency(),
-        };
-        let facts = |attnum: i16| -> Option<(ColumnFacts, &TableColumn)> {
-            let column = columns.iter().find(|c| c.attnum == attnum)?;
-            let field = plan::field_of(column);
-            let info = meta.field(&field);
-            let flag = |name: &str| {
-                column
-                    .options
-                    .get(name)
-                    .and_then(|v| crate::options::parse_bool(name, v).ok())
-                    .unwrap_or(false)
-            };
-            let facts = ColumnFacts {
-                name: column.name.clone(),
-                value_type: value_type(column),
-                sf_type: info.map(|i| i.sf_type.clone()),
-                groupable: info.is_some_and(|i| i.groupable),
-                aggregatable: info.is_some_and(|i| i.aggregatable),
-                restricted_picklist: info.is_some_and(|i| i.restricted_picklist),
-                formula: info.is_some_and(|i| i.formula) || flag("formula"),
-                group_exact: flag("group_exact"),
-                converted_currency: crate::options::converted_currency_field(&field).is_some(),
-                precision: info.and_then(|i| i.precision),
-                field,
-            };
-            Some((facts, column))
+            multi_currency: source.tables[0].meta.multi_currency(),
         };
 
         // The scan's target list: group keys, then each aggregate that the grouping target,
@@ -237,7 +361,7 @@ unsafe fn grouped(
         let group_clause = (*parse).groupClause;
         let mut tlist: *mut pg_sys::List = ptr::null_mut();
         let mut group_exprs: *mut pg_sys::List = ptr::null_mut();
-        let mut grouped_attnums: Vec<i16> = Vec::new();
+        let mut grouped_columns: Vec<(usize, &TableColumn)> = Vec::new();
         let mut others: Vec<*mut pg_sys::Node> = Vec::new();
         let exprs = (*target).exprs;
         for i in 0..super::list_len(exprs) {
@@ -253,12 +377,13 @@ unsafe fn grouped(
                 others.push(expr);
                 continue;
             }
-            let attnum = own_column(expr, relid).ok_or("GROUP BY an expression: computed here")?;
-            let (column, _) = facts(attnum).ok_or("GROUP BY a column that is not a field")?;
-            if let Some(reason) = group_key_refusal(&column) {
+            let (table, column) = source
+                .column(expr)
+                .ok_or("GROUP BY an expression: computed here")?;
+            if let Some(reason) = group_key_refusal(&source.facts(table, column)) {
                 return Err(format!("GROUP BY {}: {reason}", column.name));
             }
-            grouped_attnums.push(attnum);
+            grouped_columns.push((table, column));
             group_exprs = pg_sys::lappend(group_exprs, expr as *mut c_void);
             tlist = pg_sys::add_to_flat_tlist(
                 tlist,
@@ -282,15 +407,18 @@ unsafe fn grouped(
                 let part = super::list_nth(parts, j) as *mut pg_sys::Node;
                 match (*part).type_ {
                     NodeTag::T_Aggref => {
-                        check_aggref(part as *mut pg_sys::Aggref, relid, &facts, object)?;
+                        check_aggref(part as *mut pg_sys::Aggref, &source, object)?;
                         tlist = pg_sys::add_to_flat_tlist(
                             tlist,
                             pg_sys::lappend(ptr::null_mut(), part as *mut c_void),
                         );
                     }
                     NodeTag::T_Var => {
-                        let grouped = own_column(part, relid)
-                            .is_some_and(|attnum| grouped_attnums.contains(&attnum));
+                        let grouped = source.column(part).is_some_and(|(table, column)| {
+                            grouped_columns
+                                .iter()
+                                .any(|(t, c)| *t == table && c.attnum == column.attnum)
+                        });
                         if !grouped {
                             return Err("a column outside GROUP BY and aggregates".into());
                         }
@@ -310,8 +438,8 @@ unsafe fn grouped(
         for i in 0..super::list_len(tlist) {
             let entry = super::list_nth(tlist, i) as *mut pg_sys::TargetEntry;
             let expr = (*entry).expr as *mut pg_sys::Node;
-            if let Some(attnum) = own_column(expr, relid) {
-                let (column, table_column) = facts(attnum).ok_or("a column that is not a field")?;
+            if let Some((table, table_column)) = source.column(expr) {
+                let column = source.facts(table, table_column);
                 if !group_by
                     .iter()
                     .any(|g: &String| g.eq_ignore_ascii_case(&column.field))
@@ -324,13 +452,13 @@ unsafe fn grouped(
                     kind: table_column.kind.ok_or("a column of an unsupported type")?,
                     typmod: table_column.typmod,
                 });
-                fallback_items.push(quote(&column.name));
+                fallback_items.push(source.sql_column(table, table_column));
                 comparable.push(None);
                 continue;
             }
             let aggref = expr as *mut pg_sys::Aggref;
-            let (func, attnum) = check_aggref(aggref, relid, &facts, object)?;
-            let column = attnum.and_then(&facts);
+            let (func, argument) = check_aggref(aggref, &source, object)?;
+            let column = argument.map(|c| (source.facts(0, c), c));
             let field = column.as_ref().map(|(c, _)| c.field.as_str());
             let column_kind = column.as_ref().and_then(|(_, t)| t.kind);
             let result_kind =
@@ -361,8 +489,8 @@ unsafe fn grouped(
             });
             let name = func.sql(column.as_ref().map(|(c, _)| c.name.as_str()));
             // pg_catalog's, whatever the search_path when the fallback runs.
-            let quoted = column.as_ref().map(|(c, _)| quote(&c.name));
-            fallback_items.push(format!("pg_catalog.{}", func.sql(quoted.as_deref())));
+            let qualified = argument.map(|c| source.sql_column(0, c));
+            fallback_items.push(format!("pg_catalog.{}", func.sql(qualified.as_deref())));
             outputs.push(AggregateOutput {
                 value,
                 name,
@@ -370,18 +498,11 @@ unsafe fn grouped(
                 typmod,
             });
         }
-        let fallback_sql = fallback_sql(
-            table_oid,
-            &table_name,
-            relid,
-            &fallback_items,
-            &quals,
-            &grouped_attnums
-                .iter()
-                .filter_map(|a| columns.iter().find(|c| c.attnum == *a))
-                .map(|c| quote(&c.name))
-                .collect::<Vec<_>>(),
-        );
+        let group_sql: Vec<String> = grouped_columns
+            .iter()
+            .map(|(table, column)| source.sql_column(*table, column))
+            .collect();
+        let fallback_sql = fallback_sql(&source, &fallback_items, &group_sql);
         // HAVING comparisons Salesforce evaluates exactly also go to it (fewer groups come
         // back); Postgres still checks all of HAVING on the groups.
         let having_list = implicit_and_list(having);
@@ -397,7 +518,11 @@ unsafe fn grouped(
         plan.limit = None;
         plan.order_by = Vec::new();
         plan.bulk = false;
+        plan.bulk_note = None;
         plan.param_count = 0;
+        plan.local_clauses = 0;
+        plan.join_notes = Vec::new();
+        plan.aggregate_note = None;
         plan.check_as_user = Some((*input_rel).userid.to_u32()).filter(|u| *u != 0);
         plan.aggregate = Some(AggregateQuery {
             select,
@@ -493,25 +618,12 @@ unsafe fn implicit_and_list(having: *mut pg_sys::Node) -> *mut pg_sys::List {
     }
 }
 
-/// The attribute number when `node` is a plain column of the relation.
-unsafe fn own_column(node: *mut pg_sys::Node, relid: u32) -> Option<i16> {
-    unsafe {
-        if node.is_null() || (*node).type_ != NodeTag::T_Var {
-            return None;
-        }
-        let var = node as *mut pg_sys::Var;
-        ((*var).varno as u32 == relid && (*var).varlevelsup == 0 && (*var).varattno > 0)
-            .then_some((*var).varattno)
-    }
-}
-
 /// The aggregate and its column (None for count(*)), when Salesforce computes it exactly.
-unsafe fn check_aggref<'a>(
+unsafe fn check_aggref(
     aggref: *mut pg_sys::Aggref,
-    relid: u32,
-    facts: &dyn Fn(i16) -> Option<(ColumnFacts, &'a TableColumn)>,
+    source: &Source,
     object: ObjectFacts,
-) -> Result<(AggFunc, Option<i16>), String> {
+) -> Result<(AggFunc, Option<&TableColumn>), String> {
     unsafe {
         let plain = (*aggref).aggfilter.is_null()
             && (*aggref).aggorder.is_null()
@@ -537,13 +649,19 @@ unsafe fn check_aggref<'a>(
             return Err(format!("{name}() of several arguments"));
         }
         let entry = super::list_nth(args, 0) as *mut pg_sys::TargetEntry;
-        let attnum = own_column((*entry).expr as *mut pg_sys::Node, relid)
-            .ok_or_else(|| format!("{name}() of an expression"))?;
-        let (column, _) =
-            facts(attnum).ok_or_else(|| format!("{name}() of a column that is not a field"))?;
-        match aggregate_refusal(func, Some(&column), object) {
+        let (table, column) = source
+            .column((*entry).expr as *mut pg_sys::Node)
+            .ok_or_else(|| {
+                format!("{name}() of an expression or of a column that is not a field")
+            })?;
+        // (what a relationship's aggregate means for children without a parent is not
+        // established; Postgres computes it)
+        if table != 0 {
+            return Err(format!("{name}() of a parent table's column"));
+        }
+        match aggregate_refusal(func, Some(&source.facts(table, column)), object) {
             Some(reason) => Err(reason),
-            None => Ok((func, Some(attnum))),
+            None => Ok((func, Some(column))),
         }
     }
 }
@@ -575,37 +693,38 @@ fn quote(identifier: &str) -> String {
     }
 }
 
-/// The aggregate as SQL over the foreign table, for Postgres to compute from the rows when
-/// Salesforce cannot answer: the same outputs, conditions and groups.
-unsafe fn fallback_sql(
-    table_oid: pg_sys::Oid,
-    table_name: &str,
-    relid: u32,
-    items: &[String],
-    quals: &[*mut pg_sys::Expr],
-    group_by: &[String],
-) -> String {
+/// The aggregate as SQL over the foreign tables, for Postgres to compute from the rows when
+/// Salesforce cannot answer: the same outputs, joins, conditions and groups, the tables
+/// called m0, m1, ...
+unsafe fn fallback_sql(source: &Source, items: &[String], group_by: &[String]) -> String {
     unsafe {
-        let namespace = pg_sys::get_namespace_name(pg_sys::get_rel_namespace(table_oid));
-        let schema = CStr::from_ptr(namespace).to_string_lossy().into_owned();
-        let name = CString::new(table_name).unwrap_or_default();
-        let context = pg_sys::deparse_context_for(name.as_ptr(), table_oid);
-        let conditions: Vec<String> = quals
-            .iter()
-            .map(|qual| {
+        let mut from = String::new();
+        let mut conditions = Vec::new();
+        for (at, table) in source.tables.iter().enumerate() {
+            let namespace = pg_sys::get_namespace_name(pg_sys::get_rel_namespace(table.oid));
+            let schema = CStr::from_ptr(namespace).to_string_lossy().into_owned();
+            let name = format!("ONLY {}.{} m{at}", quote(&schema), quote(&table.name));
+            match &table.joined {
+                None => from.push_str(&name),
+                Some(joined) => from.push_str(&format!(
+                    " {} {name} ON m{}.{} = m{at}.{}",
+                    if joined.inner { "JOIN" } else { "LEFT JOIN" },
+                    joined.child,
+                    quote(&joined.reference_column),
+                    quote(&joined.id_column),
+                )),
+            }
+            let alias = CString::new(format!("m{at}")).unwrap_or_default();
+            let context = pg_sys::deparse_context_for(alias.as_ptr(), table.oid);
+            for qual in &table.quals {
                 // The deparse context is a one-table range table: the table is relation 1.
                 let copy = pg_sys::copyObjectImpl(*qual as *const c_void) as *mut pg_sys::Node;
-                ChangeVarNodes(copy, relid as c_int, 1, 0);
-                let text = pg_sys::deparse_expression(copy, context, false, false);
-                format!("({})", CStr::from_ptr(text).to_string_lossy())
-            })
-            .collect();
-        let mut sql = format!(
-            "SELECT {} FROM ONLY {}.{}",
-            items.join(", "),
-            quote(&schema),
-            quote(table_name)
-        );
+                ChangeVarNodes(copy, table.relid as c_int, 1, 0);
+                let text = pg_sys::deparse_expression(copy, context, true, false);
+                conditions.push(format!("({})", CStr::from_ptr(text).to_string_lossy()));
+            }
+        }
+        let mut sql = format!("SELECT {} FROM {from}", items.join(", "));
         if !conditions.is_empty() {
             sql.push_str(" WHERE ");
             sql.push_str(&conditions.join(" AND "));

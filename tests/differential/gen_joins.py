@@ -14,7 +14,8 @@ join node in the plan).
 The joins: a child to its parent on each kind of reference (standard, custom `__c`, an object to
 itself), chains of two and three parents, inner and left joins; with conditions on the child,
 on the parent (shipped as relationship conditions, or evaluated here), on both; NULL references
-and NULL parent fields; grouping and aggregates over parent columns; ORDER BY ... LIMIT; and
+and NULL parent fields; grouping by parent columns (ids, booleans, numbers, dates, picklists,
+text) with aggregates of the child's columns, and aggregates of the whole join; ORDER BY ... LIMIT; and
 joins that must stay local (a polymorphic reference, a join on another column, a left join with
 a condition on the parent). Deterministic: fixed seed.
 
@@ -32,7 +33,7 @@ JOINS = [
     ("opportunity-account",
      "joined.opportunity c {join} joined.account p ON c.account_id = p.id",
      {"p": ["p.name", "p.industry", "p.annual_revenue", "p.number_of_employees", "p.id",
-            "p.parent_id", "p.created_date"]},
+            "p.parent_id", "p.created_date", "p.rating"]},
      ["c.id", "c.name", "c.amount", "c.stage_name", "c.close_date", "c.is_won", "c.account_id"]),
     ("opportunity-account (parent first)",
      "joined.account p {join_rev} joined.opportunity c ON p.id = c.account_id",
@@ -44,7 +45,7 @@ JOINS = [
      ["c.id", "c.last_name", "c.email", "c.birthdate"]),
     ("invoice-opportunity (custom reference)",
      "joined.invoice__c c {join} joined.opportunity p ON c.opportunity__c = p.id",
-     {"p": ["p.name", "p.amount", "p.stage_name", "p.close_date", "p.is_won"]},
+     {"p": ["p.name", "p.amount", "p.stage_name", "p.close_date", "p.is_won", "p.id"]},
      ["c.id", "c.name", "c.amount__c", "c.is_paid__c", "c.due_date__c", "c.status__c"]),
     ("account-parent account (self)",
      "joined.account c {join} joined.account p ON c.parent_id = p.id",
@@ -117,11 +118,40 @@ def rows_query(from_clause, child_cols, parent_cols, join, join2, where, order_l
     return sql
 
 
-def grouped_query(from_clause, parent_cols, join, join2, where):
-    key = RNG.choice(parent_cols)
-    agg = RNG.choice(["count(*)", "count(c.id)", "count(DISTINCT c.id)"])
+# Aggregates of the child's columns (what an aggregate over a shipped join may ship).
+CHILD_AGGREGATES = {
+    "opportunity": ["max(c.close_date)", "min(c.close_date)", "count(c.amount)",
+                    "count(DISTINCT c.account_id)"],
+    "contact": ["max(c.birthdate)", "count(c.email)", "min(c.birthdate)"],
+    "invoice__c": ["max(c.due_date__c)", "count(c.amount__c)", "min(c.due_date__c)"],
+    "account": ["sum(c.number_of_employees)", "max(c.number_of_employees)",
+                "count(c.industry)"],
+}
+
+
+# Parent columns whose grouping Salesforce may compute (ids, booleans, integers, dates, and
+# industry, which 07_joins marks group_exact); the others group here.
+SHIPPABLE_KEYS = {"id", "parent_id", "is_won", "is_active", "number_of_employees", "close_date",
+                  "industry"}
+
+
+def grouped_query(from_clause, child, parent_cols, join, join2, where):
+    aggs = ["count(*)", "count(c.id)", "count(DISTINCT c.id)"] + CHILD_AGGREGATES[child]
+    chosen = RNG.sample(aggs, RNG.randint(1, 3))
+    if RNG.random() < 0.2:
+        # A count of the parent's key counts the children that have one (computed here).
+        chosen.append(f"count({parent_cols[0].split('.')[0]}.id)")
     rev = {"JOIN": "JOIN", "LEFT JOIN": "RIGHT JOIN"}[join]
-    sql = f"SELECT {key}, {agg} FROM " + from_clause.format(join=join, join_rev=rev, join2=join2)
+    from_sql = from_clause.format(join=join, join_rev=rev, join2=join2)
+    # One in five aggregates the whole join (one row, even when nothing matches).
+    if RNG.random() < 0.2:
+        sql = f"SELECT {', '.join(chosen)} FROM {from_sql}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return sql
+    shippable = [c for c in parent_cols if c.split(".")[1] in SHIPPABLE_KEYS]
+    key = RNG.choice(shippable if shippable and RNG.random() < 0.7 else parent_cols)
+    sql = f"SELECT {key}, {', '.join(chosen)} FROM {from_sql}"
     if where:
         sql += " WHERE " + " AND ".join(where)
     return sql + " GROUP BY 1"
@@ -142,8 +172,8 @@ def main():
                 col = RNG.choice([c for c in parent_cols if c in PARENT_WHERES] or [None])
                 if col:
                     where.append(RNG.choice(PARENT_WHERES[col]).format(col=col))
-            if n % 5 == 4:
-                sql = grouped_query(from_clause, parent_cols, join, join2, where)
+            if n % 3 == 2:
+                sql = grouped_query(from_clause, child, parent_cols, join, join2, where)
                 kind = "grouped"
             else:
                 sql = rows_query(from_clause, child_cols, parent_cols, join, join2, where,

@@ -58,9 +58,54 @@ SELECT explain($$SELECT o.name, a.name FROM joined.opportunity o JOIN joined.acc
 SELECT explain($$SELECT a.name FROM joined.account a
                  WHERE EXISTS (SELECT FROM joined.opportunity o WHERE o.account_id = a.id AND o.is_won)$$,
                'VERBOSE, COSTS OFF', 'Join|SOQL');
--- The grouping of a shipped join is Postgres's, and EXPLAIN VERBOSE says so.
+-- Aggregates over a shipped join go to Salesforce too, grouped by parent fields, when exact.
+-- By default the issue's grouping stays Postgres's, and EXPLAIN VERBOSE says why:
 SELECT explain($$SELECT a.industry, count(*) FROM joined.opportunity o
                  JOIN joined.account a ON o.account_id = a.id WHERE o.is_won GROUP BY 1$$,
+               'VERBOSE, COSTS OFF', 'Aggregate|SOQL');
+-- A user who knows the industries never differ only in case says so (group_exact): one
+-- request, the inner join's reference clause sent as Account.Id != null.
+ALTER FOREIGN TABLE joined.account ALTER COLUMN industry OPTIONS (ADD group_exact 'true');
+SELECT explain($$SELECT a.industry, count(*) FROM joined.opportunity o
+                 JOIN joined.account a ON o.account_id = a.id WHERE o.is_won GROUP BY 1$$,
+               'VERBOSE, COSTS OFF', 'Aggregate|SOQL|Parent');
+\! python3 tests/emulator_log.py reset
+CREATE TEMP TABLE won_by_industry AS
+  SELECT a.industry, count(*) AS n FROM joined.opportunity o
+    JOIN joined.account a ON o.account_id = a.id WHERE o.is_won GROUP BY 1;
+\! python3 tests/emulator_log.py soql
+SET salesforce_fdw.aggregate_pushdown = off;
+CREATE TEMP TABLE won_by_industry_here AS
+  SELECT a.industry, count(*) AS n FROM joined.opportunity o
+    JOIN joined.account a ON o.account_id = a.id WHERE o.is_won GROUP BY 1;
+RESET salesforce_fdw.aggregate_pushdown;
+SELECT (SELECT count(*) FROM won_by_industry) AS groups,
+       (SELECT count(*) FROM (TABLE won_by_industry EXCEPT ALL TABLE won_by_industry_here) d)
+     + (SELECT count(*) FROM (TABLE won_by_industry_here EXCEPT ALL TABLE won_by_industry) d)
+       AS differing;
+-- A left join keeps the children without parent: their group is the null one.
+SELECT explain($$SELECT a.id, count(*), max(o.close_date) FROM joined.opportunity o
+                 LEFT JOIN joined.account a ON o.account_id = a.id GROUP BY 1$$,
+               'VERBOSE, COSTS OFF', 'Aggregate|SOQL');
+\! python3 tests/emulator_log.py reset
+SELECT count(*) AS accounts, sum(n) AS opportunities, count(*) FILTER (WHERE id IS NULL) AS null_groups
+  FROM (SELECT a.id, count(*) AS n, max(o.close_date) FROM joined.opportunity o
+          LEFT JOIN joined.account a ON o.account_id = a.id GROUP BY 1) g;
+\! python3 tests/emulator_log.py soql
+-- More groups than one answer holds (10,000 opportunities): Postgres aggregates the joined
+-- rows instead, the left join's orphans included.
+\! python3 tests/emulator_log.py reset
+SELECT count(*) AS groups, sum(n) AS opportunities, count(*) FILTER (WHERE last_close IS NULL) AS no_close_date
+  FROM (SELECT o.id, count(*) AS n, max(o.close_date) AS last_close FROM joined.opportunity o
+          LEFT JOIN joined.account a ON o.account_id = a.id GROUP BY 1) g;
+\! python3 tests/emulator_log.py soql
+-- Chains group by a grandparent's field; an aggregate of a parent's column stays local.
+SELECT explain($$SELECT u.is_active, count(*) FROM joined.opportunity o
+                 JOIN joined.account a ON o.account_id = a.id JOIN joined.user u ON a.owner_id = u.id
+                 GROUP BY 1$$,
+               'VERBOSE, COSTS OFF', 'Aggregate|SOQL');
+SELECT explain($$SELECT a.industry, sum(a.number_of_employees) FROM joined.opportunity o
+                 JOIN joined.account a ON o.account_id = a.id GROUP BY 1$$,
                'VERBOSE, COSTS OFF', 'Aggregate|SOQL');
 -- and a user can turn it off.
 SET salesforce_fdw.join_pushdown = off;
@@ -108,6 +153,7 @@ CREATE TEMP TABLE join_results (
   grp text NOT NULL,
   query text NOT NULL,
   pushed boolean,
+  aggregated boolean,
   remote_rows bigint,
   local_rows bigint,
   missing bigint,
@@ -121,8 +167,10 @@ DECLARE
 BEGIN
   EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
   SELECT * INTO c FROM compare_results(query, regexp_replace(query, '\mjoined\.', 'local_', 'g'));
-  INSERT INTO join_results (grp, query, pushed, remote_rows, local_rows, missing, extra)
-  VALUES (grp, query, plan !~ '"Node Type": "(Hash Join|Merge Join|Nested Loop)"', c.remote_rows, c.local_rows, c.missing, c.extra);
+  INSERT INTO join_results (grp, query, pushed, aggregated, remote_rows, local_rows, missing, extra)
+  VALUES (grp, query, plan !~ '"Node Type": "(Hash Join|Merge Join|Nested Loop)"',
+          query ~ '\m(count|sum|min|max)\(' AND plan !~ '"Node Type": "Aggregate"',
+          c.remote_rows, c.local_rows, c.missing, c.extra);
 EXCEPTION WHEN OTHERS THEN
   INSERT INTO join_results (grp, query, error) VALUES (grp, query, SQLERRM);
 END $fn$;
@@ -133,6 +181,7 @@ END $fn$;
 \o
 \set ECHO all
 SELECT grp, count(*) AS queries, count(*) FILTER (WHERE pushed) AS shipped,
+       count(*) FILTER (WHERE aggregated) AS aggregated_there,
        sum(remote_rows) > 0 AS some_rows,
        count(*) FILTER (WHERE missing + extra > 0) AS differing,
        count(*) FILTER (WHERE error IS NOT NULL) AS errors
