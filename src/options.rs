@@ -103,7 +103,7 @@ const TABLE_OPTIONS: &[&str] = &[
     "estimated_rows",
 ];
 /// `sf_type`, `filterable`, `sortable`, `groupable`, `aggregatable`, `restricted_picklist`,
-/// `precision`, `reference_to`, `relationship_name` (and
+/// `precision`, `reference_to`, `relationship_name`, `polymorphic` (and
 /// the table's `multi_currency`, `estimated_rows`) are what describe said at IMPORT FOREIGN
 /// SCHEMA: planning reads them instead of asking. `group_exact` is the user's: the text values
 /// never differ only in case (nor hold NUL), so GROUP BY on the column may be shipped.
@@ -119,6 +119,7 @@ const COLUMN_OPTIONS: &[&str] = &[
     "precision",
     "reference_to",
     "relationship_name",
+    "polymorphic",
     "group_exact",
 ];
 
@@ -199,9 +200,21 @@ fn validate_value(name: &str, value: &str) -> SfResult<()> {
         | "aggregatable"
         | "restricted_picklist"
         | "group_exact"
+        | "polymorphic"
         | "multi_currency" => parse_bool(name, value).map(|_| ()),
         "precision" => parse_int_in(name, value, 1, 100).map(|_| ()),
-        "reference_to" | "relationship_name" => {
+        // (a polymorphic reference's objects: a comma-separated list)
+        "reference_to" => {
+            if value.split(',').all(is_api_name) {
+                Ok(())
+            } else {
+                Err(SfError::invalid_option(
+                    name,
+                    format!("\"{value}\" is not a Salesforce object API name or a comma-separated list of them (e.g. Account, or Account,Opportunity)"),
+                ))
+            }
+        }
+        "relationship_name" => {
             if is_api_name(value) {
                 Ok(())
             } else {

@@ -134,6 +134,13 @@ pub enum Cond {
         field: String,
         value: bool,
     },
+    /// The object a polymorphic relationship points to (`What.Type = 'Opportunity'`): an
+    /// object's API name, which Salesforce compares exactly (names never differ only in case,
+    /// nor hold NUL).
+    PointsTo {
+        relationship: String,
+        object: String,
+    },
     And(Vec<Cond>),
     Or(Vec<Cond>),
 }
@@ -190,7 +197,7 @@ impl Cond {
             Cond::Compare { value, .. } => matches!(value, Operand::Param(_)),
             Cond::In { values, .. } => matches!(values, Operand::Param(_)),
             Cond::Like { pattern, .. } => matches!(pattern, Operand::Param(_)),
-            Cond::Null { .. } | Cond::BoolField { .. } => false,
+            Cond::Null { .. } | Cond::BoolField { .. } | Cond::PointsTo { .. } => false,
             Cond::And(items) | Cond::Or(items) => items.iter().any(Cond::has_param),
         }
     }
@@ -256,6 +263,13 @@ impl Cond {
             },
             Cond::BoolField { field, value } => Soql::Where {
                 text: format!("{field} = {value}"),
+                exact: true,
+            },
+            Cond::PointsTo {
+                relationship,
+                object,
+            } => Soql::Where {
+                text: format!("{relationship}.Type = {}", quote_string(object)),
                 exact: true,
             },
             Cond::And(items) => combine(items.iter().map(|c| c.render_for(params, nul)), true),
@@ -728,6 +742,19 @@ mod tests {
                 Soql::All
             );
         }
+    }
+
+    #[test]
+    fn a_polymorphic_relationship_is_restricted_to_its_object_exactly() {
+        let points = Cond::PointsTo {
+            relationship: "Account.What".into(),
+            object: "Opportunity".into(),
+        };
+        // (no `OR ... LIKE '%\u0000%'`: an object name never holds NUL)
+        assert_eq!(
+            points.render(&[]),
+            soql("Account.What.Type = 'Opportunity'", true)
+        );
     }
 
     #[test]

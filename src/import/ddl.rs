@@ -368,6 +368,9 @@ pub struct Described {
     /// A reference to one object: that object and the relationship its fields are read
     /// through, so that a join on the reference can be one query (`scan::join`).
     pub parent: Option<(String, String)>,
+    /// A polymorphic reference: the objects it may point to and its relationship (`What`),
+    /// through which a join reads a parent's Id and Name (`scan::join`).
+    pub polymorphic: Option<(Vec<String>, String)>,
 }
 
 /// The Postgres column type for one describe field entry, or None when IMPORT leaves the field
@@ -451,6 +454,12 @@ pub fn columns(describe: &Value, options: &ImportOptions) -> SfResult<Vec<Import
                     .filter(|p| *p > 0),
                 parent: crate::describe::parent_reference(field)
                     .filter(|(object, name)| is_usable_name(object) && is_usable_name(name)),
+                polymorphic: crate::describe::polymorphic_reference(field).filter(
+                    |(objects, name)| {
+                        objects.iter().all(|o| crate::options::is_api_name(o))
+                            && crate::options::is_api_name(name)
+                    },
+                ),
             }),
         });
         if options.converted_currency && multi_currency && field_type == "currency" {
@@ -663,6 +672,13 @@ pub fn foreign_table_sql_named(
                         quote_literal(relationship)
                     ));
                 }
+                if let Some((objects, relationship)) = &d.polymorphic {
+                    extra.push_str(&format!(
+                        ", polymorphic 'true', reference_to {}, relationship_name {}",
+                        quote_literal(&objects.join(",")),
+                        quote_literal(relationship)
+                    ));
+                }
             }
             format!(
                 "  {} {} OPTIONS (field {}{extra})",
@@ -737,6 +753,7 @@ mod tests {
             ", precision '",
             ", reference_to '",
             ", relationship_name '",
+            ", polymorphic '",
             ", multi_currency '",
         ]
         .iter()
@@ -1161,6 +1178,32 @@ mod tests {
                 .unwrap()
                 .converted_currency
         );
+    }
+
+    #[test]
+    fn references_keep_their_objects_and_relationship() {
+        let describe = json!({"name": "Task", "fields": [
+            {"name": "Id", "type": "id"},
+            {"name": "AccountId", "type": "reference", "referenceTo": ["Account"],
+             "relationshipName": "Account"},
+            {"name": "WhatId", "type": "reference", "referenceTo": ["Account", "Opportunity"],
+             "relationshipName": "What", "polymorphicForeignKey": true},
+            {"name": "OddId", "type": "reference", "referenceTo": ["A'B", "C"],
+             "relationshipName": "Odd", "polymorphicForeignKey": true}
+        ]});
+        let sql = foreign_table_sql_named(&describe, "task", "sf", &snake(), None).unwrap();
+        assert!(
+            sql.contains("reference_to 'Account', relationship_name 'Account')"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains(
+                "polymorphic 'true', reference_to 'Account,Opportunity', relationship_name 'What')"
+            ),
+            "{sql}"
+        );
+        // An object name that is not an API name is not kept (nor could the option hold it).
+        assert!(!sql.contains("relationship_name 'Odd'"), "{sql}");
     }
 
     #[test]

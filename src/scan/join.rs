@@ -2,8 +2,12 @@
 //! a reference field (`o.account_id = a.id`) becomes one SOQL query that reads the parent's
 //! columns through the relationship (`SELECT Name, Account.Name FROM Opportunity`), as
 //! postgres_fdw ships joins (its foreign_join_ok), with these rules for exact results:
-//! - the reference points to exactly one object, the parent table's, and the parent column is
-//!   its `Id`; chains (a parent's parent...) up to Salesforce's five levels;
+//! - the reference points to the parent table's object, and the parent column is its `Id`;
+//!   chains (a parent's parent...) up to Salesforce's five levels;
+//! - a polymorphic reference (`Task.WhatId`) joins by an inner join only, restricted to the
+//!   parent's object (`What.Type = 'Opportunity'`, without which other objects' records would
+//!   pass as parents), and reads only the parent's Id and Name (all SOQL reads through a
+//!   polymorphic relationship without TYPEOF);
 //! - inner join: Postgres still checks the join clauses on each row, so children whose parent is
 //!   null or not visible (a null relationship) are dropped here, and the parent's conditions are
 //!   sent as relationship conditions (`Account.Industry = 'Energy'`) where they translate;
@@ -54,6 +58,9 @@ pub struct JoinedOn {
     pub id_column: String,
     /// An inner join (children without a parent dropped), else a left join.
     pub inner: bool,
+    /// Through a polymorphic relationship, restricted to the parent's object by `What.Type`.
+    #[serde(default)]
+    pub polymorphic: bool,
 }
 
 /// A reference clause found: the parent's relationship path and the columns it joins.
@@ -62,6 +69,8 @@ struct Reference {
     child: usize,
     reference_column: String,
     id_column: String,
+    /// Through a polymorphic relationship (`What.`): only the parent's Id and Name are read.
+    polymorphic: bool,
 }
 
 /// What a relation of ours (a table, or a join already shipped) brings to a bigger join.
@@ -309,6 +318,21 @@ unsafe fn join(
         let reference =
             reference.ok_or_else(|| refusal.unwrap_or_else(|| NO_REFERENCE_CLAUSE.to_string()))?;
         let prefix = reference.prefix.clone();
+        if reference.polymorphic {
+            // Other objects' records the relationship points to would show their Id and Name
+            // as the parent's: only the type condition keeps them out, which a left join
+            // cannot have.
+            if keep_orphans {
+                return Err(format!(
+                    "a left join through the polymorphic {}",
+                    reference.reference_column
+                ));
+            }
+            side.plan.pushed.push(Cond::PointsTo {
+                relationship: prefix.trim_end_matches('.').to_string(),
+                object: parent_plan.object.clone(),
+            });
+        }
         if prefix.matches('.').count() > MAX_RELATIONSHIP_DEPTH {
             return Err(format!(
                 "more than {MAX_RELATIONSHIP_DEPTH} relationships up, which SOQL cannot read"
@@ -354,6 +378,7 @@ unsafe fn join(
                 reference_column: reference.reference_column,
                 id_column: reference.id_column,
                 inner: !keep_orphans,
+                polymorphic: reference.polymorphic,
             }),
         });
         Ok(side)
@@ -510,23 +535,51 @@ unsafe fn reference_path(
                 info.sf_type
             ));
         }
-        // (describe::parent_reference: both or neither)
-        let (Some(target), Some(relationship)) = (
-            info.reference_to.as_deref(),
-            info.relationship_name.as_deref(),
-        ) else {
+        let targets = info.reference_targets();
+        let Some(relationship) = info
+            .relationship_name
+            .as_deref()
+            .filter(|_| !targets.is_empty())
+        else {
             return Err(format!(
-                "{column} does not reference one object through a relationship (polymorphic, or no relationship name)"
+                "{column} does not reference an object through a relationship (no relationship name known)"
             ));
         };
-        if !target.eq_ignore_ascii_case(&parent_plan.object) {
+        if !targets
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&parent_plan.object))
+        {
+            // (a polymorphic What lists some 80 objects: the first few say enough)
+            let named = match targets.len() {
+                n if n > 4 => format!("{} and {} other objects", targets[..3].join(", "), n - 3),
+                _ => targets.join(", "),
+            };
             return Err(format!(
-                "{column} references {target}, not {}",
+                "{column} references {named}, not {}",
                 parent_plan.object
             ));
         }
         // Parent columns must be plain fields or paths (no convertCurrency()).
         let needed: Vec<i16> = vars_of_rel(root, parent_relid);
+        if info.polymorphic {
+            // Through a polymorphic relationship SOQL reads only the Name pseudo-object's
+            // fields (without TYPEOF): of the parent's, its Id and Name.
+            let mut read = needed.clone();
+            read.extend(restriction_attnums(root, parent_relid));
+            if let Some(other) = read.iter().find_map(|&attnum| {
+                column_at(&parent_columns, attnum).filter(|c| {
+                    !matches!(
+                        super::plan::field_of(c).to_ascii_lowercase().as_str(),
+                        "id" | "name"
+                    )
+                })
+            }) {
+                return Err(format!(
+                    "{column} is polymorphic: through {relationship} Salesforce reads only a parent's Id and Name, not {}",
+                    other.name
+                ));
+            }
+        }
         if let Some(converted) = needed.iter().find_map(|&attnum| {
             column_at(&parent_columns, attnum).filter(|c| super::plan::field_of(c).contains('('))
         }) {
@@ -547,6 +600,7 @@ unsafe fn reference_path(
             child,
             reference_column: column.clone(),
             id_column: id_column.name.clone(),
+            polymorphic: info.polymorphic,
         }))
     }
 }
@@ -569,6 +623,21 @@ unsafe fn plain_var(node: *mut c_void) -> Option<*mut pg_sys::Var> {
 
 fn column_at(columns: &[TableColumn], attnum: i16) -> Option<&TableColumn> {
     columns.iter().find(|c| c.attnum == attnum)
+}
+
+/// Attribute numbers of `relid` its own WHERE conditions read.
+unsafe fn restriction_attnums(root: *mut pg_sys::PlannerInfo, relid: u32) -> Vec<i16> {
+    // SAFETY: relid is a base relation of the query being planned.
+    unsafe {
+        let rel = *(*root).simple_rel_array.add(relid as usize);
+        let mut attrs: *mut pg_sys::Bitmapset = ptr::null_mut();
+        let restrictions = (*rel).baserestrictinfo;
+        for i in 0..list_len(restrictions) {
+            let info = list_nth(restrictions, i) as *mut pg_sys::RestrictInfo;
+            pg_sys::pull_varattnos((*info).clause as *mut pg_sys::Node, relid, &mut attrs);
+        }
+        super::attnums_of(attrs)
+    }
 }
 
 /// Attribute numbers of `relid` the query reads anywhere above its scan (0: the whole row).

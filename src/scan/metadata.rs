@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use pgrx::pg_sys;
 use serde_json::Value;
 
-use crate::describe::parent_reference;
+use crate::describe::{parent_reference, polymorphic_reference};
 use crate::options::{AuthMethod, ServerOptions};
 use crate::pg::catalog;
 use crate::remote::client::SalesforceClient;
@@ -42,6 +42,19 @@ pub struct FieldInfo {
     /// The name parent fields are read through (`Account` for AccountId, `Account__r` for
     /// Account__c): describe's `relationshipName`.
     pub relationship_name: Option<String>,
+    /// A polymorphic reference (`WhatId`): `reference_to` lists the objects it may point to,
+    /// and only their Id and Name are read through `relationship_name`.
+    pub polymorphic: bool,
+}
+
+impl FieldInfo {
+    /// The objects a reference may point to (one, or a polymorphic reference's several).
+    pub fn reference_targets(&self) -> Vec<&str> {
+        self.reference_to
+            .as_deref()
+            .map(|to| to.split(',').collect())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -178,6 +191,7 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid, user: pg_sys::Oid) -> Arc<Objec
                     precision: column.options.get("precision").and_then(|p| p.parse().ok()),
                     reference_to: column.options.get("reference_to").cloned(),
                     relationship_name: column.options.get("relationship_name").cloned(),
+                    polymorphic: flag(column, "polymorphic", false),
                 },
             ))
         })
@@ -247,8 +261,13 @@ pub fn fields_of(describe: &Value) -> HashMap<String, FieldInfo> {
                             restricted_picklist: f["restrictedPicklist"].as_bool().unwrap_or(false),
                             formula: f["calculated"].as_bool().unwrap_or(false),
                             precision: f["precision"].as_u64().filter(|p| *p > 0).map(|p| p as u32),
-                            reference_to: parent_reference(f).map(|(object, _)| object),
-                            relationship_name: parent_reference(f).map(|(_, name)| name),
+                            reference_to: parent_reference(f).map(|(object, _)| object).or_else(
+                                || polymorphic_reference(f).map(|(objects, _)| objects.join(",")),
+                            ),
+                            relationship_name: parent_reference(f)
+                                .map(|(_, name)| name)
+                                .or_else(|| polymorphic_reference(f).map(|(_, name)| name)),
+                            polymorphic: polymorphic_reference(f).is_some(),
                         },
                     ))
                 })

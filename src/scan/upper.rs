@@ -291,6 +291,15 @@ unsafe fn source_of(
         if !shipped.params.is_empty() {
             return Err("a condition of the join uses a runtime parameter".into());
         }
+        // (whether Salesforce groups by a polymorphic relationship's Name fields as by a
+        // parent's own is not established)
+        if shipped
+            .members
+            .iter()
+            .any(|m| m.joined.as_ref().is_some_and(|j| j.polymorphic))
+        {
+            return Err("over a join through a polymorphic relationship".into());
+        }
         // Each inner join leaves its reference clause to be checked on the joined rows: it
         // goes as `<relationship>.Id != null`. Anything else checked here cannot be.
         let inner_joins = shipped

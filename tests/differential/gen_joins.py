@@ -12,12 +12,13 @@ exactly what Postgres computes from the rows. It also records whether the join w
 join node in the plan).
 
 The joins: a child to its parent on each kind of reference (standard, custom `__c`, an object to
-itself), chains of two and three parents, inner and left joins; with conditions on the child,
-on the parent (shipped as relationship conditions, or evaluated here), on both; NULL references
-and NULL parent fields; grouping by parent columns (ids, booleans, numbers, dates, picklists,
-text) with aggregates of the child's columns, and aggregates of the whole join; ORDER BY ... LIMIT; and
-joins that must stay local (a polymorphic reference, a join on another column, a left join with
-a condition on the parent). Deterministic: fixed seed.
+itself, polymorphic What and Owner), chains of two and three parents, inner and left joins;
+with conditions on the child, on the parent (shipped as relationship conditions, or evaluated
+here), on both; NULL references and NULL parent fields; grouping by parent columns (ids,
+booleans, numbers, dates, picklists, text) with aggregates of the child's columns, and
+aggregates of the whole join; ORDER BY ... LIMIT; and joins that must stay local (a polymorphic
+parent's other fields, a join on another column, a left join with a condition on the parent).
+Deterministic: fixed seed.
 
 Usage: gen_joins.py [--stats]
 """
@@ -61,6 +62,14 @@ JOINS = [
      " {join2} joined.account a ON p.account_id = a.id",
      {"p": ["p.name", "p.amount"], "a": ["a.name", "a.industry", "a.annual_revenue"]},
      ["c.id", "c.amount__c", "c.is_paid__c"]),
+    ("task-opportunity (polymorphic What)",
+     "joined.task c {join} joined.opportunity p ON c.what_id = p.id",
+     {"p": ["p.name", "p.id"]},
+     ["c.id", "c.subject", "c.status", "c.activity_date"]),
+    ("invoice-owner (polymorphic Owner)",
+     "joined.invoice__c c {join} joined.user p ON c.owner_id = p.id",
+     {"p": ["p.name", "p.id"]},
+     ["c.id", "c.name", "c.amount__c"]),
     ("contact-account-parent (chain)",
      "joined.contact c {join} joined.account p ON c.account_id = p.id"
      " {join2} joined.account g ON p.parent_id = g.id",
@@ -76,6 +85,8 @@ CHILD_WHERES = {
     "invoice__c": ["c.is_paid__c", "c.amount__c > 1000", "c.status__c = 'Paid'",
                    "c.opportunity__c IS NULL"],
     "account": ["c.number_of_employees > 1000", "c.industry = 'Energy'", "c.parent_id IS NULL"],
+    "task": ["c.status = 'Completed'", "c.activity_date IS NULL", "c.what_id IS NULL",
+             "c.subject LIKE 'Call%'"],
 }
 
 PARENT_WHERES = {
@@ -126,6 +137,7 @@ CHILD_AGGREGATES = {
     "invoice__c": ["max(c.due_date__c)", "count(c.amount__c)", "min(c.due_date__c)"],
     "account": ["sum(c.number_of_employees)", "max(c.number_of_employees)",
                 "count(c.industry)"],
+    "task": ["max(c.activity_date)", "count(c.subject)"],
 }
 
 
@@ -181,11 +193,12 @@ def main():
                 kind = "rows"
             STATS[f"{group}: {kind}"] += 1
             out.append(f"SELECT join_check($q${sql}$q$, '{group}');")
-    # Joins that must stay local: a polymorphic reference, a join on another column, a left
-    # join whose parent has a condition of its own, a join that is not on the parent's Id.
+    # Joins that must stay local: a polymorphic parent's field other than Id and Name, a join on
+    # another column, a left join whose parent has a condition of its own, a join that is not
+    # on the parent's Id.
     for sql in [
-        "SELECT c.id, u.name FROM joined.invoice__c c JOIN joined.user u ON c.owner_id = u.id",
-        "SELECT t.id, o.name FROM joined.task t JOIN joined.opportunity o ON t.what_id = o.id",
+        "SELECT c.id, u.department FROM joined.invoice__c c JOIN joined.user u ON c.owner_id = u.id",
+        "SELECT t.id, o.amount FROM joined.task t JOIN joined.opportunity o ON t.what_id = o.id",
         "SELECT c.id, p.name FROM joined.opportunity c JOIN joined.account p ON c.name = p.name",
         "SELECT c.id, p.name FROM joined.opportunity c LEFT JOIN joined.account p"
         " ON c.account_id = p.id AND p.industry = 'Energy'",

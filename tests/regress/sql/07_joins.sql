@@ -10,11 +10,15 @@ SET client_min_messages = warning;
 CREATE SCHEMA joined;
 IMPORT FOREIGN SCHEMA salesforce LIMIT TO (opportunity, account, "User", contact, "Invoice__c", task)
   FROM SERVER emulator INTO joined;
--- IMPORT keeps each reference's parent object and relationship (none for polymorphic ones),
+-- IMPORT keeps each reference's parent object and relationship (a polymorphic one's objects),
 -- so that planning needs no request.
 SELECT attname, attfdwoptions FROM pg_attribute
  WHERE attrelid = 'joined.invoice__c'::regclass
    AND attname IN ('account__c', 'opportunity__c', 'owner_id') ORDER BY 1;
+SELECT attname, array_length(string_to_array(
+         (SELECT option_value FROM pg_options_to_table(attfdwoptions) WHERE option_name = 'reference_to'), ','), 1) AS objects,
+       (SELECT option_value FROM pg_options_to_table(attfdwoptions) WHERE option_name = 'relationship_name') AS relationship
+  FROM pg_attribute WHERE attrelid = 'joined.task'::regclass AND attname IN ('what_id', 'who_id') ORDER BY 1;
 
 -- The issue's query: one request, the join and its condition shipped, the grouping here (an
 -- unrestricted picklist groups case-insensitively in Salesforce).
@@ -45,10 +49,29 @@ EXPLAIN (VERBOSE, COSTS OFF)
 -- An object joined to itself (an account's parent account), written parent first.
 EXPLAIN (VERBOSE, COSTS OFF)
   SELECT p.name, c.name FROM joined.account p RIGHT JOIN joined.account c ON p.id = c.parent_id;
--- Stay local, and EXPLAIN VERBOSE says why: a polymorphic reference (an invoice's owner is a
--- User or a Group), a left join whose parent has a condition of its own, a join on another
--- column, a semi-join.
-SELECT explain($$SELECT i.name, u.name FROM joined.invoice__c i JOIN joined.user u ON i.owner_id = u.id$$,
+-- A polymorphic reference (a task's What is an account, an opportunity, an invoice...) joins
+-- its parent by an inner join restricted to the parent's object (What.Type), reading the
+-- parent's Id and Name, all SOQL reads through it.
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT t.subject, o.name FROM joined.task t JOIN joined.opportunity o ON t.what_id = o.id
+  WHERE o.name LIKE 'A%';
+\! python3 tests/emulator_log.py reset
+SELECT count(*) AS tasks, count(DISTINCT o.id) AS opportunities FROM joined.task t
+  JOIN joined.opportunity o ON t.what_id = o.id;
+\! python3 tests/emulator_log.py soql
+SET salesforce_fdw.join_pushdown = off;
+SELECT count(*) AS tasks, count(DISTINCT o.id) AS opportunities FROM joined.task t
+  JOIN joined.opportunity o ON t.what_id = o.id;
+RESET salesforce_fdw.join_pushdown;
+-- Stay local, and EXPLAIN VERBOSE says why: another field of a polymorphic reference's parent
+-- (an invoice's owner is a User or a Group), a left join through one, an object it does not
+-- point to (a task's What is never a contact), a left join whose parent has a condition of
+-- its own, a join on another column, a semi-join.
+SELECT explain($$SELECT i.name, u.department FROM joined.invoice__c i JOIN joined.user u ON i.owner_id = u.id$$,
+               'VERBOSE, COSTS OFF', 'Join|SOQL');
+SELECT explain($$SELECT t.subject, o.name FROM joined.task t LEFT JOIN joined.opportunity o ON t.what_id = o.id$$,
+               'VERBOSE, COSTS OFF', 'Join|SOQL');
+SELECT explain($$SELECT t.subject, c.name FROM joined.task t JOIN joined.contact c ON t.what_id = c.id$$,
                'VERBOSE, COSTS OFF', 'Join|SOQL');
 SELECT explain($$SELECT o.name, a.name FROM joined.opportunity o
                  LEFT JOIN joined.account a ON o.account_id = a.id AND a.industry = 'Energy'$$,
