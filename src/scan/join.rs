@@ -127,7 +127,6 @@ unsafe fn join_paths(
             return Err("salesforce_fdw.join_pushdown is off".into());
         }
         query_allows_join_pushdown(root, joinrel)?;
-        // (child, parent, kept when the parent is missing)
         if compat::is_semi_join(jointype) {
             return Err("a semi-join (EXISTS or IN of a subquery)".into());
         }

@@ -250,6 +250,8 @@ pub fn fields_of(describe: &Value) -> HashMap<String, FieldInfo> {
                 .iter()
                 .filter_map(|f| {
                     let name = f["name"].as_str()?;
+                    let parent = parent_reference(f);
+                    let polymorphic = polymorphic_reference(f);
                     Some((
                         name.to_ascii_lowercase(),
                         FieldInfo {
@@ -261,13 +263,16 @@ pub fn fields_of(describe: &Value) -> HashMap<String, FieldInfo> {
                             restricted_picklist: f["restrictedPicklist"].as_bool().unwrap_or(false),
                             formula: f["calculated"].as_bool().unwrap_or(false),
                             precision: f["precision"].as_u64().filter(|p| *p > 0).map(|p| p as u32),
-                            reference_to: parent_reference(f).map(|(object, _)| object).or_else(
-                                || polymorphic_reference(f).map(|(objects, _)| objects.join(",")),
-                            ),
-                            relationship_name: parent_reference(f)
+                            polymorphic: polymorphic.is_some(),
+                            reference_to: parent
+                                .as_ref()
+                                .map(|(object, _)| object.clone())
+                                .or_else(|| {
+                                    polymorphic.as_ref().map(|(objects, _)| objects.join(","))
+                                }),
+                            relationship_name: parent
                                 .map(|(_, name)| name)
-                                .or_else(|| polymorphic_reference(f).map(|(_, name)| name)),
-                            polymorphic: polymorphic_reference(f).is_some(),
+                                .or(polymorphic.map(|(_, name)| name)),
                         },
                     ))
                 })

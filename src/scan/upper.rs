@@ -61,28 +61,26 @@ pub unsafe extern "C-unwind" fn get_foreign_upper_paths(
         {
             return;
         }
+        let kind = (*input_rel).reloptkind;
+        if kind != pg_sys::RelOptKind::RELOPT_BASEREL && kind != pg_sys::RelOptKind::RELOPT_JOINREL
+        {
+            return;
+        }
         let extra = extra as *mut pg_sys::GroupPathExtraData;
-        match (*input_rel).reloptkind {
-            pg_sys::RelOptKind::RELOPT_BASEREL => {
-                match grouped(root, input_rel, output_rel, extra) {
-                    Ok(grouped) => add_path(root, input_rel, output_rel, grouped),
-                    Err(reason) => {
-                        // The scan's EXPLAIN VERBOSE says why Postgres aggregates its rows.
-                        let mut base = super::plan_from_node((*input_rel).fdw_private);
-                        base.aggregate_note = Some(reason);
-                        (*input_rel).fdw_private = super::plan_to_node(&base) as *mut c_void;
-                    }
-                }
+        match grouped(root, input_rel, output_rel, extra) {
+            Ok(grouped) => add_path(root, input_rel, output_rel, grouped),
+            // The scan's EXPLAIN VERBOSE (a table's, or the shipped join's) says why Postgres
+            // aggregates its rows.
+            Err(reason) if kind == pg_sys::RelOptKind::RELOPT_JOINREL => {
+                super::join::edit_joined_plan(input_rel, |joined| {
+                    joined.aggregate_note = Some(reason);
+                })
             }
-            pg_sys::RelOptKind::RELOPT_JOINREL => {
-                match grouped(root, input_rel, output_rel, extra) {
-                    Ok(grouped) => add_path(root, input_rel, output_rel, grouped),
-                    Err(reason) => super::join::edit_joined_plan(input_rel, |joined| {
-                        joined.aggregate_note = Some(reason);
-                    }),
-                }
+            Err(reason) => {
+                let mut base = super::plan_from_node((*input_rel).fdw_private);
+                base.aggregate_note = Some(reason);
+                (*input_rel).fdw_private = super::plan_to_node(&base) as *mut c_void;
             }
-            _ => {}
         }
     }
 }
