@@ -191,7 +191,12 @@ pub unsafe fn table_meta(table_oid: pg_sys::Oid, user: pg_sys::Oid) -> Arc<Objec
                     precision: column.options.get("precision").and_then(|p| p.parse().ok()),
                     reference_to: column.options.get("reference_to").cloned(),
                     relationship_name: column.options.get("relationship_name").cloned(),
-                    polymorphic: flag(column, "polymorphic", false),
+                    // (a reference to several objects is polymorphic, flagged or not)
+                    polymorphic: flag(column, "polymorphic", false)
+                        || column
+                            .options
+                            .get("reference_to")
+                            .is_some_and(|to| to.contains(',')),
                 },
             ))
         })

@@ -73,6 +73,12 @@ SELECT explain($$SELECT t.subject, o.name FROM joined.task t LEFT JOIN joined.op
                'VERBOSE, COSTS OFF', 'Join|SOQL');
 SELECT explain($$SELECT t.subject, c.name FROM joined.task t JOIN joined.contact c ON t.what_id = c.id$$,
                'VERBOSE, COSTS OFF', 'Join|SOQL');
+-- A reference to several objects is polymorphic even where its table lacks the flag (options
+-- written by hand): the join is still restricted to the parent's object.
+ALTER FOREIGN TABLE joined.task ALTER COLUMN what_id OPTIONS (DROP polymorphic);
+SELECT explain($$SELECT t.subject, o.name FROM joined.task t JOIN joined.opportunity o ON t.what_id = o.id$$,
+               'VERBOSE, COSTS OFF', 'SOQL');
+ALTER FOREIGN TABLE joined.task ALTER COLUMN what_id OPTIONS (ADD polymorphic 'true');
 SELECT explain($$SELECT o.name, a.name FROM joined.opportunity o
                  LEFT JOIN joined.account a ON o.account_id = a.id AND a.industry = 'Energy'$$,
                'VERBOSE, COSTS OFF', 'Join|SOQL');
